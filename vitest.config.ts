@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Integration files start real servers (moto, HTTP) and the machine has two cores: one file at a time.
+    fileParallelism: false,
     projects: [
       {
         test: {
@@ -18,8 +20,6 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          // Integration files start real servers (moto, HTTP); two cores, so run files one at a time.
-          fileParallelism: false,
         },
       },
     ],
