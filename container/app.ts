@@ -1,0 +1,240 @@
+/**
+ * The SageMaker container's HTTP app: `GET /ping`, `POST /invocations` (JSON, a batch, or JSON Lines),
+ * the REST-style routes the Lambda target also has, and OpenAPI docs at `/docs`. A thin fastify adapter
+ * over src/service.ts: every error, whatever raised it, leaves through the one error handler and
+ * `toErrorResponse`, so status codes and bodies match the Lambda target.
+ * (adapter) -> service -> recommender
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import type { Writable } from 'node:stream';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  LogController,
+} from 'fastify';
+import { pino } from 'pino';
+import type { Config } from '../src/config.js';
+import {
+  InvalidRequestError,
+  ModelNotLoadedError,
+  RecommenderError,
+  TransportError,
+  toErrorResponse,
+} from '../src/errors.js';
+import type { Log, LogFields } from '../src/log.js';
+import type { Recommender } from '../src/recommender.js';
+import {
+  type BatchItem,
+  errorItem,
+  invoke,
+  parseJsonBody,
+  ping,
+  recommend,
+  recommendForUser,
+  similarVideos,
+} from '../src/service.js';
+import { JSON_LINES_TYPE, JSON_TYPE, requestFormat, responseFormat } from './negotiate.js';
+import { type DocsOptions, registerDocs, routeDocs } from './openapi.js';
+
+/** Where the app gets the current model; the model store satisfies it. Undefined until one is loaded. */
+export interface RecommenderProvider {
+  current(): Recommender | undefined;
+}
+
+/** Options of {@link createApp}. */
+export interface AppOptions {
+  provider: RecommenderProvider;
+  config: Pick<Config, 'maxBodyBytes' | 'logLevel' | 'maxK' | 'maxBatch'>;
+  /** where JSON log lines go (default stdout) */
+  logStream?: Writable;
+  docs?: DocsOptions;
+}
+
+const CUSTOM_ATTRIBUTES = 'x-amzn-sagemaker-custom-attributes';
+
+/** Adapts a pino logger to the small Log interface src/ logs through. */
+function toLog(logger: FastifyBaseLogger): Log {
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (message: string, fields?: LogFields): void =>
+      logger[level](fields ?? {}, message);
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (fields) => toLog(logger.child(fields)),
+  };
+}
+
+/** Fastify's own transport errors, turned into ours so the one mapper sees only our closed set. */
+function normalise(error: FastifyError | RecommenderError | Error): Error {
+  if (error instanceof RecommenderError) return error;
+  const status = (error as FastifyError).statusCode;
+  if (status === 413) return new TransportError('PAYLOAD_TOO_LARGE', error.message);
+  if (status === 415) return new TransportError('UNSUPPORTED_MEDIA_TYPE', error.message);
+  if (status === 404) return new TransportError('NOT_FOUND', error.message);
+  if (status !== undefined && status >= 400 && status < 500) {
+    return new InvalidRequestError(`Invalid request: ${error.message}`, [], { cause: error });
+  }
+  return error;
+}
+
+/** Creates a pino logger writing one JSON object per line, `level` as a label like the Lambda logs. */
+export function createLogger(level: Config['logLevel'], stream?: Writable): FastifyBaseLogger {
+  return pino(
+    {
+      level,
+      messageKey: 'message',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    stream ?? pino.destination({ sync: false }),
+  );
+}
+
+/**
+ * Builds the app without listening, for `inject` in tests and for the server entry.
+ * @example
+ * const app = await createApp({ provider: store, config: loadConfig() });
+ * await app.listen({ port: 8080, host: '0.0.0.0' });
+ */
+export async function createApp(options: AppOptions): Promise<FastifyInstance> {
+  const { provider, config } = options;
+  const app = Fastify({
+    loggerInstance: createLogger(config.logLevel, options.logStream),
+    bodyLimit: config.maxBodyBytes,
+    // One access line per request comes from the onResponse hook instead of fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: (request) => {
+      const given = request.headers['x-amzn-requestid'] ?? request.headers['x-request-id'];
+      return typeof given === 'string' && given.length <= 128 ? given : randomUUID();
+    },
+    // Idle keep-alive sockets close at once on shutdown; in-flight requests still finish.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  // Validation is zod's job (src/schemas.ts) and responses are plain JSON: route schemas are docs only.
+  app.setValidatorCompiler(() => (data) => ({ value: data }));
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const attributes = request.headers[CUSTOM_ATTRIBUTES];
+    if (typeof attributes === 'string') reply.header('X-Amzn-SageMaker-Custom-Attributes', attributes);
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+        bytesIn: Number(request.headers['content-length'] ?? 0),
+      },
+      'request',
+    );
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const normalised = normalise(error);
+    const { status, body } = toErrorResponse(normalised);
+    if (status >= 500 && !(normalised instanceof RecommenderError)) {
+      request.log.error({ err: normalised }, 'request failed');
+    }
+    if (normalised instanceof TransportError && normalised.code === 'METHOD_NOT_ALLOWED') {
+      reply.header('Allow', request.url.startsWith('/invocations') ? 'POST' : 'GET, HEAD');
+    }
+    return reply.code(status).type(JSON_TYPE).send(JSON.stringify(body));
+  });
+  app.setNotFoundHandler((request) => {
+    throw new TransportError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`);
+  });
+
+  await registerDocs(app, { maxK: config.maxK, maxBatch: config.maxBatch }, options.docs);
+  const docs = routeDocs({ maxK: config.maxK, maxBatch: config.maxBatch });
+  const methodNotAllowed = (): never => {
+    throw new TransportError('METHOD_NOT_ALLOWED', 'Method not allowed');
+  };
+
+  app.get('/', { schema: { hide: true } }, (_request, reply) => reply.redirect('/docs'));
+  app.get('/ping', { schema: docs.ping }, (_request, reply) =>
+    reply.type(JSON_TYPE).send(JSON.stringify(ping(provider.current()))),
+  );
+  app.post('/invocations', { schema: docs.invocations }, (request, reply) => {
+    const rec = provider.current();
+    const format = requestFormat(request.headers['content-type']);
+    const answer = responseFormat(request.headers.accept, format);
+    const text = typeof request.body === 'string' ? request.body : '';
+    const log = toLog(request.log);
+    let items: BatchItem[] | undefined;
+    let single: unknown;
+    if (format === JSON_LINES_TYPE) {
+      if (!rec) throw new ModelNotLoadedError();
+      items = jsonLinesItems(rec, text, log);
+    } else {
+      const result = invoke(rec, parseJsonBody(text), { log });
+      if ('responses' in result) items = result.responses;
+      else single = result;
+    }
+    if (answer === JSON_LINES_TYPE) {
+      const lines = items ?? [single];
+      return reply.type(JSON_LINES_TYPE).send(lines.map((item) => `${JSON.stringify(item)}\n`).join(''));
+    }
+    return reply.type(JSON_TYPE).send(JSON.stringify(items ? { responses: items } : single));
+  });
+  app.route({
+    method: ['GET', 'PUT', 'DELETE', 'PATCH'],
+    url: '/invocations',
+    schema: { hide: true },
+    handler: methodNotAllowed,
+  });
+  app.route({
+    method: ['POST', 'PUT', 'DELETE', 'PATCH'],
+    url: '/ping',
+    schema: { hide: true },
+    handler: methodNotAllowed,
+  });
+  app.get<{ Params: { userId: string } }>(
+    '/users/:userId/recommendations',
+    { schema: docs.userRecommendations },
+    (request, reply) =>
+      reply
+        .type(JSON_TYPE)
+        .send(JSON.stringify(recommendForUser(provider.current(), request.params.userId, request.query))),
+  );
+  app.get<{ Params: { videoId: string } }>(
+    '/videos/:videoId/similar',
+    { schema: docs.similarVideos },
+    (request, reply) =>
+      reply
+        .type(JSON_TYPE)
+        .send(JSON.stringify(similarVideos(provider.current(), request.params.videoId, request.query))),
+  );
+  return app;
+}
+
+/** One answer per non-blank line; a bad line answers with its own error item, the rest still run. */
+function jsonLinesItems(rec: Recommender, text: string, log: Log): BatchItem[] {
+  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
+  const { maxBatch } = rec.limits;
+  if (lines.length === 0 || lines.length > maxBatch) {
+    const rule = `must have between 1 and ${maxBatch} non-blank lines`;
+    throw new InvalidRequestError(`Invalid request: body ${rule}`, [{ field: 'body', message: rule }]);
+  }
+  const items: BatchItem[] = [];
+  let index = 0;
+  for (const line of lines) {
+    try {
+      items.push(recommend(rec, parseJsonBody(line)));
+    } catch (error) {
+      items.push(errorItem(error, { log, index }));
+    }
+    index++;
+  }
+  return items;
+}

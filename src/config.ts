@@ -1,0 +1,156 @@
+/**
+ * Every environment variable the services read, in one place: validated with zod once at start,
+ * failing fast with a message that names the variable. No other file in src/ reads `process.env`.
+ * @module
+ */
+import { z } from 'zod';
+import { ConfigInvalidError } from './errors.js';
+
+/** Log levels in increasing severity; `silent` turns logging off. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** SageMaker refuses invocation payloads above 6 MB, so no target accepts more. */
+export const MAX_BODY_BYTES_LIMIT = 6 * 1024 * 1024;
+
+const unset = (value: unknown): unknown => (value === '' ? undefined : value);
+
+const integerText = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\s*\d+\s*$/, { error: `must be an integer between ${min} and ${max}` })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(min, { error: `must be at least ${min}` })
+        .max(max, { error: `must be at most ${max}` }),
+    );
+
+const integer = (min: number, max: number, fallback: number) =>
+  z.preprocess(unset, integerText(min, max).default(fallback));
+
+const boolean = (fallback: boolean) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' ? unset(value.trim().toLowerCase()) : value),
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+      .transform((v) => v === 'true' || v === '1' || v === 'yes')
+      .default(fallback),
+  );
+
+const optionalText = z.preprocess(unset, z.string().trim().min(1).optional());
+
+/** Each variable with its documentation: the one list of what can be configured and its default. */
+export const CONFIG_VARIABLES = {
+  MODEL_URI: {
+    doc: 's3://bucket/prefix, a local directory, or unset to use /opt/ml/model when present',
+    schema: optionalText,
+  },
+  MODEL_VERSION: { doc: 'pin this model version instead of following latest.json', schema: optionalText },
+  MODEL_REFRESH_SECONDS: {
+    doc: 'poll latest.json this often and swap to a new version (0 = never)',
+    schema: integer(0, 86_400, 0),
+  },
+  MAX_K: { doc: 'largest k a request may ask for', schema: integer(1, 10_000, 100) },
+  MAX_BATCH: { doc: 'most requests in one batch', schema: integer(1, 100_000, 1000) },
+  MAX_BODY_BYTES: {
+    doc: `largest request body accepted, in bytes (at most ${MAX_BODY_BYTES_LIMIT}, SageMaker's limit)`,
+    schema: integer(1024, MAX_BODY_BYTES_LIMIT, MAX_BODY_BYTES_LIMIT),
+  },
+  LOG_LEVEL: {
+    doc: `one of ${LOG_LEVELS.join(', ')}`,
+    schema: z.preprocess(
+      (value) => (typeof value === 'string' ? unset(value.trim().toLowerCase()) : value),
+      z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    ),
+  },
+  SAGEMAKER_BIND_TO_PORT: {
+    doc: 'port set by SageMaker; wins over PORT',
+    schema: z.preprocess(unset, integerText(1, 65_535).optional()),
+  },
+  PORT: {
+    doc: 'port of the container server when SAGEMAKER_BIND_TO_PORT is unset',
+    schema: integer(1, 65_535, 8080),
+  },
+  HOST: {
+    doc: 'interface the container server binds',
+    schema: z.preprocess(unset, z.string().default('0.0.0.0')),
+  },
+  WORKERS: { doc: 'container worker count (0 = one per core)', schema: integer(0, 1024, 0) },
+  SHUTDOWN_TIMEOUT_SECONDS: {
+    doc: 'how long SIGTERM waits for in-flight requests (SageMaker kills at 30 s)',
+    schema: integer(1, 25, 20),
+  },
+  S3_FORCE_PATH_STYLE: {
+    doc: 'path-style S3 addressing, for emulators such as moto',
+    schema: boolean(false),
+  },
+  AWS_ENDPOINT_URL_S3: { doc: 'S3 endpoint override (emulators)', schema: optionalText },
+  AWS_ENDPOINT_URL: { doc: 'endpoint override for every AWS service (emulators)', schema: optionalText },
+  AWS_REGION: { doc: 'AWS region for the S3 client', schema: optionalText },
+} as const;
+
+/** The validated configuration, camel-cased; every default already applied. */
+export interface Config {
+  modelUri: string | undefined;
+  modelVersion: string | undefined;
+  modelRefreshSeconds: number;
+  maxK: number;
+  maxBatch: number;
+  maxBodyBytes: number;
+  logLevel: LogLevel;
+  port: number;
+  host: string;
+  workers: number;
+  shutdownTimeoutSeconds: number;
+  s3ForcePathStyle: boolean;
+  s3Endpoint: string | undefined;
+  awsRegion: string | undefined;
+}
+
+const envSchema = z.object(
+  Object.fromEntries(Object.entries(CONFIG_VARIABLES).map(([name, spec]) => [name, spec.schema])) as {
+    [K in keyof typeof CONFIG_VARIABLES]: (typeof CONFIG_VARIABLES)[K]['schema'];
+  },
+);
+
+/**
+ * Reads and validates the configuration from environment variables.
+ * @param env - the environment to read; `process.env` by default
+ * @returns the typed configuration
+ * @throws ConfigInvalidError naming the first bad variable and the rule it broke
+ * @example
+ * const config = loadConfig(); // at cold start
+ * const config2 = loadConfig({ MAX_K: '50' }); // in a test
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      return `${name} ${issue.message} (got ${JSON.stringify(env[name] ?? null)})`;
+    });
+    throw new ConfigInvalidError(`Invalid environment variable ${details.join('; ')}`, {
+      cause: parsed.error,
+    });
+  }
+  const v = parsed.data;
+  return {
+    modelUri: v.MODEL_URI,
+    modelVersion: v.MODEL_VERSION,
+    modelRefreshSeconds: v.MODEL_REFRESH_SECONDS,
+    maxK: v.MAX_K,
+    maxBatch: v.MAX_BATCH,
+    maxBodyBytes: v.MAX_BODY_BYTES,
+    logLevel: v.LOG_LEVEL,
+    port: v.SAGEMAKER_BIND_TO_PORT ?? v.PORT,
+    host: v.HOST,
+    workers: v.WORKERS,
+    shutdownTimeoutSeconds: v.SHUTDOWN_TIMEOUT_SECONDS,
+    s3ForcePathStyle: v.S3_FORCE_PATH_STYLE,
+    s3Endpoint: v.AWS_ENDPOINT_URL_S3 ?? v.AWS_ENDPOINT_URL,
+    awsRegion: v.AWS_REGION,
+  };
+}

@@ -1,0 +1,271 @@
+/**
+ * Every request and response of the API as zod schemas: the single source of the types, the 400
+ * messages that name a field and its rule, and the JSON Schemas the OpenAPI docs are built from.
+ * The original request `{"user_id","k"}` and response `{"userId","recommendations":[{"videoId","score"}]}`
+ * are kept exactly; every other field is optional and additive.
+ * @module
+ */
+import { z } from 'zod';
+import { ERROR_STATUS, type FieldIssue, InvalidRequestError } from './errors.js';
+
+/** `k` when a request does not say. */
+export const DEFAULT_K = 5;
+/** Largest `k` unless MAX_K says otherwise. */
+export const DEFAULT_MAX_K = 100;
+/** Most requests in one batch unless MAX_BATCH says otherwise. */
+export const DEFAULT_MAX_BATCH = 1000;
+/** Most ids in a `watched`, `exclude` or `allow` list. */
+export const MAX_ID_LIST = 10_000;
+
+/** Limits that shape validation; a recommender carries the ones from config. */
+export interface Limits {
+  maxK: number;
+  maxBatch: number;
+}
+
+const id = (what: string) => z.string().trim().min(1).max(256).describe(what);
+const idList = (what: string) => z.array(id('video id')).max(MAX_ID_LIST).describe(what);
+const kRule = (maxK: number) => `must be an integer between 1 and ${maxK}`;
+
+/** The factory behind {@link schemas}: the same shapes with `k` and batch size bounded by `limits`. */
+export function createSchemas(limits: Limits) {
+  const k = z
+    .number({ error: kRule(limits.maxK) })
+    .int({ error: kRule(limits.maxK) })
+    .min(1, { error: kRule(limits.maxK) })
+    .max(limits.maxK, { error: kRule(limits.maxK) })
+    .describe('how many videos to return');
+
+  const watchedItem = z.union(
+    [
+      id('video id'),
+      z.object({
+        video_id: id('video id'),
+        weight: z
+          .number()
+          .positive()
+          .max(1e6)
+          .optional()
+          .describe('interaction value, like training data (default 1)'),
+      }),
+    ],
+    { error: 'must be a video id or {"video_id": string, "weight": positive number}' },
+  );
+
+  const filter = z
+    .object({
+      language: z
+        .union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
+          error: 'must be a language or a non-empty list of languages',
+        })
+        .optional()
+        .describe('keep videos in this language (or any of these), case-insensitive'),
+      tags: z
+        .array(z.string().min(1))
+        .min(1)
+        .optional()
+        .describe('keep videos carrying at least one of these tags'),
+    })
+    .describe('metadata filter applied before top-k');
+
+  const recommendRequest = z
+    .object({
+      user_id: id('user to recommend for (the original request)').optional(),
+      k: k.optional(),
+      video_id: id('find videos similar to this one').optional(),
+      watched: z
+        .array(watchedItem)
+        .min(1)
+        .max(MAX_ID_LIST)
+        .optional()
+        .describe('recently watched videos of a user the model has not seen (fold-in)'),
+      fallback: z.enum(['none', 'popular']).optional().describe('what an unknown user gets (default: 404)'),
+      exclude: idList('never return these videos').optional(),
+      allow: idList('only return videos from this list').optional(),
+      keep_watched: z.boolean().optional().describe('also return videos the user already watched'),
+      filter: filter.optional(),
+      include_metadata: z.boolean().optional().describe('add title, tags, language, lengthSeconds'),
+    })
+    .superRefine((value, ctx) => {
+      if (value.video_id !== undefined && (value.user_id !== undefined || value.watched !== undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['video_id'],
+          message: 'cannot be combined with user_id or watched',
+        });
+      } else if (value.user_id === undefined && value.video_id === undefined && value.watched === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['user_id'], message: 'is required' });
+      }
+    })
+    .describe('One recommendation request: for a user, from a watched list, or similar to a video');
+
+  const recommendation = z.object({
+    videoId: z.string(),
+    score: z.number(),
+    title: z.string().optional(),
+    tags: z.array(z.string()).optional(),
+    language: z.string().optional(),
+    lengthSeconds: z.number().optional(),
+  });
+
+  const recommendResponse = z.object({
+    userId: z.string().optional().describe('echoes user_id'),
+    videoId: z.string().optional().describe('echoes video_id of a similar-videos request'),
+    recommendations: z.array(recommendation),
+    source: z
+      .enum(['popular', 'fold-in'])
+      .optional()
+      .describe('present only when not the trained user factors'),
+  });
+
+  const errorBody = z.object({
+    error: z.object({
+      code: z.enum(
+        Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS, ...(keyof typeof ERROR_STATUS)[]],
+      ),
+      message: z.string(),
+      issues: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    }),
+  });
+
+  const batchEnvelope = z.object({
+    requests: z
+      .array(z.unknown())
+      .min(1)
+      .max(limits.maxBatch)
+      .describe('each item is a recommendation request'),
+  });
+
+  const queryText = z.string().optional();
+  const similarQuery = z.object({
+    k: queryText.describe('how many videos to return'),
+    exclude: queryText.describe('comma-separated video ids never to return'),
+    allow: queryText.describe('comma-separated video ids to choose from'),
+    include_metadata: queryText.describe('true to add title, tags, language, lengthSeconds'),
+    language: queryText.describe('comma-separated languages to keep'),
+    tags: queryText.describe('comma-separated tags; keep videos carrying any of them'),
+  });
+
+  return {
+    recommendRequest,
+    recommendation,
+    recommendResponse,
+    batchEnvelope,
+    batchRequest: z.object({ requests: z.array(recommendRequest).min(1).max(limits.maxBatch) }),
+    batchResponse: z.object({ responses: z.array(z.union([recommendResponse, errorBody])) }),
+    errorBody,
+    pingResponse: z.object({ status: z.literal('ok'), modelVersion: z.string() }),
+    userPath: z.object({ userId: id('user id') }),
+    videoPath: z.object({ videoId: id('video id') }),
+    similarQuery,
+    userQuery: similarQuery.extend({
+      fallback: queryText.describe('popular: unknown users get the most popular videos'),
+      keep_watched: queryText.describe('true to also return videos the user already watched'),
+    }),
+  };
+}
+
+/** The schemas at the default limits (MAX_K 100, MAX_BATCH 1000): for docs and adapters. */
+export const schemas = createSchemas({ maxK: DEFAULT_MAX_K, maxBatch: DEFAULT_MAX_BATCH });
+export type Schemas = ReturnType<typeof createSchemas>;
+
+export type RecommendRequest = z.infer<Schemas['recommendRequest']>;
+export type Recommendation = z.infer<Schemas['recommendation']>;
+export type RecommendResponse = z.infer<Schemas['recommendResponse']>;
+export type ErrorBodyShape = z.infer<Schemas['errorBody']>;
+export type BatchResponse = z.infer<Schemas['batchResponse']>;
+export type PingResponse = z.infer<Schemas['pingResponse']>;
+export type UserQuery = z.infer<Schemas['userQuery']>;
+export type SimilarQuery = z.infer<Schemas['similarQuery']>;
+/** What `/invocations` answers: one response, or `{"responses":[...]}` for a batch. */
+export type InvocationResponse = RecommendResponse | BatchResponse;
+
+/**
+ * JSON Schemas (draft 2020-12) of the API, keyed by name, for OpenAPI docs: request schemas describe
+ * the accepted input, response schemas the output.
+ * @param limits - bounds to document (default MAX_K 100, MAX_BATCH 1000)
+ * @example
+ * const { RecommendRequest } = jsonSchemas(); // fastify `schema.body` / swagger component
+ */
+export function jsonSchemas(
+  limits: Limits = { maxK: DEFAULT_MAX_K, maxBatch: DEFAULT_MAX_BATCH },
+): Record<string, Record<string, unknown>> {
+  const s =
+    limits.maxK === DEFAULT_MAX_K && limits.maxBatch === DEFAULT_MAX_BATCH ? schemas : createSchemas(limits);
+  const input = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+  const output = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' });
+  return {
+    RecommendRequest: input(s.recommendRequest),
+    BatchRequest: input(s.batchRequest),
+    UserPath: input(s.userPath),
+    VideoPath: input(s.videoPath),
+    UserQuery: input(s.userQuery),
+    SimilarQuery: input(s.similarQuery),
+    RecommendResponse: output(s.recommendResponse),
+    BatchResponse: output(s.batchResponse),
+    PingResponse: output(s.pingResponse),
+    ErrorBody: output(s.errorBody),
+  };
+}
+
+/**
+ * Validates `input` against `schema`, or throws InvalidRequestError whose issues name each field
+ * (`k`, `watched[0].video_id`, `body` for the whole value) and the rule it broke.
+ * @example
+ * const request = parseOrThrow(schemas.recommendRequest, body);
+ */
+export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const result = schema.safeParse(input, { error: ruleOf });
+  if (result.success) return result.data;
+  const issues: FieldIssue[] = result.error.issues.map((issue) => ({
+    field: fieldPath(issue.path),
+    message: issue.message,
+  }));
+  throw new InvalidRequestError(
+    `Invalid request: ${issues.map((i) => `${i.field} ${i.message}`).join('; ')}`,
+    issues,
+  );
+}
+
+/** `['watched', 0, 'video_id']` -> `watched[0].video_id`; the empty path is the whole `body`. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out === '' ? 'body' : out;
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'an array',
+};
+
+/** Turns zod's issue into the rule a client reads; schema-level messages (e.g. on `k`) take precedence. */
+function ruleOf(issue: z.core.$ZodRawIssue): string | undefined {
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.input === undefined) return 'is required';
+      return `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
+    case 'too_small':
+      if (issue.origin === 'string') return 'must not be empty';
+      if (issue.origin === 'array')
+        return `must have at least ${issue.minimum} item${issue.minimum === 1 ? '' : 's'}`;
+      return issue.inclusive === false
+        ? `must be greater than ${issue.minimum}`
+        : `must be at least ${issue.minimum}`;
+    case 'too_big':
+      if (issue.origin === 'string') return `must be at most ${issue.maximum} characters`;
+      if (issue.origin === 'array') return `must have at most ${issue.maximum} items`;
+      return `must be at most ${issue.maximum}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * The transport-free service: every answer of both serving targets comes from these functions.
+ * Each takes the current recommender (undefined before a model is loaded -> ModelNotLoadedError, 503)
+ * and an unvalidated body, path or query; it returns a plain response object or throws a
+ * RecommenderError that the target maps to HTTP with `toErrorResponse`.
+ * (adapter) -> service -> recommender -> top-k
+ * @module
+ */
+import {
+  type ErrorBody,
+  InvalidRequestError,
+  ModelNotLoadedError,
+  RecommenderError,
+  TransportError,
+  toErrorResponse,
+} from './errors.js';
+import type { Log } from './log.js';
+import type { Recommender, RecommendResult } from './recommender.js';
+import { flag, queryToRequest } from './rest-query.js';
+import {
+  createSchemas,
+  type InvocationResponse,
+  type Limits,
+  type PingResponse,
+  parseOrThrow,
+  type RecommendRequest,
+  type RecommendResponse,
+  type Schemas,
+} from './schemas.js';
+
+/** Optional collaborators of the service functions. */
+export interface ServiceOptions {
+  /** where failures of single batch items that are not RecommenderErrors are logged */
+  log?: Log | undefined;
+}
+
+/** One answer inside `{"responses":[...]}` or a JSON Lines output line. */
+export type BatchItem = RecommendResponse | ErrorBody;
+
+const schemaCache = new Map<string, Schemas>();
+function schemasFor(limits: Limits): Schemas {
+  const key = `${limits.maxK}/${limits.maxBatch}`;
+  let found = schemaCache.get(key);
+  if (!found) {
+    found = createSchemas(limits);
+    schemaCache.set(key, found);
+  }
+  return found;
+}
+
+function requireModel(rec: Recommender | undefined): Recommender {
+  if (!rec) throw new ModelNotLoadedError();
+  return rec;
+}
+
+function isBatch(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) && 'requests' in body;
+}
+
+/**
+ * `GET /ping`: the loaded model's version, or ModelNotLoadedError (503) before one is loaded.
+ * @example
+ * ping(store.current()); // { status: 'ok', modelVersion: '20250101T102000Z-1a2b3c4d' }
+ */
+export function ping(rec: Recommender | undefined): PingResponse {
+  return { status: 'ok', modelVersion: requireModel(rec).version };
+}
+
+/**
+ * `POST /invocations`: one request (the original's `{"user_id","k"}` and the additive fields) or a
+ * batch `{"requests":[...]}` answered as `{"responses":[...]}`, each item answered or failed on its own.
+ * @param rec - current recommender, undefined before a model is loaded
+ * @param body - the parsed JSON body, unvalidated
+ * @example
+ * invoke(rec, { user_id: 'u001', k: 3 }); // { userId: 'u001', recommendations: [{ videoId: 'v005', score: 0.91 }, ...] }
+ */
+export function invoke(
+  rec: Recommender | undefined,
+  body: unknown,
+  options: ServiceOptions = {},
+): InvocationResponse {
+  const model = requireModel(rec);
+  if (!isBatch(body)) return recommend(model, body);
+  const { requests } = parseOrThrow(schemasFor(model.limits).batchEnvelope, body);
+  return { responses: answerEach(model, requests, options) };
+}
+
+/**
+ * One recommendation request (never a batch): for a known user, a watched list (fold-in), or a video.
+ * @example
+ * recommend(rec, { watched: ['v001', { video_id: 'v002', weight: 3 }], k: 2 }); // source: 'fold-in'
+ */
+export function recommend(rec: Recommender | undefined, body: unknown): RecommendResponse {
+  const model = requireModel(rec);
+  return answer(model, parseOrThrow(schemasFor(model.limits).recommendRequest, body));
+}
+
+/**
+ * Answers each request on its own: a response, or `{"error":{"code","message"}}` for that item.
+ * Unexpected failures become INTERNAL items and are logged, never shown.
+ */
+export function answerEach(
+  rec: Recommender | undefined,
+  requests: readonly unknown[],
+  options: ServiceOptions = {},
+): BatchItem[] {
+  const model = requireModel(rec);
+  return requests.map((request, index) => {
+    try {
+      return recommend(model, request);
+    } catch (error) {
+      return errorItem(error, { ...options, index });
+    }
+  });
+}
+
+/**
+ * SageMaker Batch Transform's `application/jsonlines`: one request per line, one answer per line
+ * (blank lines skipped); a malformed line gets an INVALID_REQUEST line of its own.
+ * @returns the answer lines, each terminated by a newline
+ */
+export function invokeJsonLines(
+  rec: Recommender | undefined,
+  text: string,
+  options: ServiceOptions = {},
+): string {
+  const model = requireModel(rec);
+  let out = '';
+  let index = 0;
+  for (const line of text.split(/\r?\n/)) {
+    if (line.trim() === '') continue;
+    let item: BatchItem;
+    try {
+      item = recommend(model, parseJsonBody(line));
+    } catch (error) {
+      item = errorItem(error, { ...options, index });
+    }
+    out += `${JSON.stringify(item)}\n`;
+    index++;
+  }
+  return out;
+}
+
+/**
+ * `GET /users/{userId}/recommendations?k=&fallback=&exclude=a,b&allow=&keep_watched=&include_metadata=&language=&tags=`
+ * @param userId - the path parameter
+ * @param query - query string parameters (strings; null or undefined when none)
+ */
+export function recommendForUser(
+  rec: Recommender | undefined,
+  userId: unknown,
+  query?: unknown,
+): RecommendResponse {
+  const model = requireModel(rec);
+  const s = schemasFor(model.limits);
+  const path = parseOrThrow(s.userPath, { userId });
+  const q = parseOrThrow(s.userQuery, query ?? {});
+  return recommend(model, {
+    ...queryToRequest(q),
+    user_id: path.userId,
+    ...(q.fallback !== undefined && { fallback: q.fallback }),
+    ...(q.keep_watched !== undefined && { keep_watched: flag(q.keep_watched) }),
+  });
+}
+
+/**
+ * `GET /videos/{videoId}/similar?k=&exclude=&allow=&include_metadata=&language=&tags=`
+ * @example
+ * similarVideos(rec, 'v001', { k: '2' }); // { videoId: 'v001', recommendations: [...] }
+ */
+export function similarVideos(
+  rec: Recommender | undefined,
+  videoId: unknown,
+  query?: unknown,
+): RecommendResponse {
+  const model = requireModel(rec);
+  const s = schemasFor(model.limits);
+  const path = parseOrThrow(s.videoPath, { videoId });
+  return recommend(model, {
+    ...queryToRequest(parseOrThrow(s.similarQuery, query ?? {})),
+    video_id: path.videoId,
+  });
+}
+
+/**
+ * Parses a request body as JSON, or throws InvalidRequestError (400) naming `body`.
+ * Both targets use it so malformed JSON gets the same answer everywhere.
+ */
+export function parseJsonBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InvalidRequestError(
+      'Invalid request: body must be valid JSON',
+      [{ field: 'body', message: 'must be valid JSON' }],
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+/**
+ * Checks a Content-Type header against the accepted media types (parameters such as charset ignored;
+ * a missing header counts as JSON, as the original accepted). Throws TransportError 415 otherwise.
+ * @returns the accepted media type, lower-cased
+ */
+export function requireContentType(
+  contentType: string | undefined,
+  accepted: readonly string[] = ['application/json'],
+): string {
+  const media = (contentType ?? '').split(';')[0]?.trim().toLowerCase() || 'application/json';
+  if (accepted.includes(media)) return media;
+  // The message leaves out the accepted list so both targets (which accept different types) agree.
+  throw new TransportError('UNSUPPORTED_MEDIA_TYPE', `Unsupported Content-Type: ${media}`);
+}
+
+/** The error body of one failed batch item; non-RecommenderErrors are logged and hidden as INTERNAL. */
+export function errorItem(error: unknown, options: ServiceOptions & { index?: number } = {}): ErrorBody {
+  if (!(error instanceof RecommenderError))
+    options.log?.error('batch item failed', { index: options.index, error });
+  return toErrorResponse(error).body;
+}
+
+function answer(model: Recommender, request: RecommendRequest): RecommendResponse {
+  const options = {
+    k: request.k,
+    exclude: request.exclude,
+    allow: request.allow,
+    filter: request.filter,
+    includeMetadata: request.include_metadata,
+    keepWatched: request.keep_watched,
+    fallback: request.fallback,
+  };
+  if (request.video_id !== undefined) {
+    const result = model.similarVideos(request.video_id, options);
+    return { videoId: request.video_id, recommendations: result.items };
+  }
+  const watched = request.watched?.map((w) =>
+    typeof w === 'string' ? { videoId: w } : { videoId: w.video_id, weight: w.weight },
+  );
+  const result: RecommendResult = watched
+    ? model.recommendFromWatched(watched, options)
+    : model.recommendForUser(request.user_id as string, options);
+  // Key order matters to clients diffing against the original: userId, recommendations, source.
+  const response: RecommendResponse =
+    request.user_id !== undefined
+      ? { userId: request.user_id, recommendations: result.items }
+      : { recommendations: result.items };
+  if (result.source === 'popular' || result.source === 'fold-in') response.source = result.source;
+  return response;
+}

@@ -1,0 +1,392 @@
+import { DescribeRepositoriesCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
+import {
+  CreateEndpointCommand,
+  CreateModelCommand,
+  DeleteEndpointCommand,
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  ListEndpointConfigsCommand,
+  ListModelsCommand,
+  SageMakerClient,
+  type UpdateEndpointCommandInput,
+} from '@aws-sdk/client-sagemaker';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { STSClient } from '@aws-sdk/client-sts';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { planImageCommands, type ShellCommand } from '../../deploy/sagemaker/docker.js';
+import { parseDeployArgs } from '../../deploy/sagemaker/options.js';
+import { renderPolicies } from '../../deploy/sagemaker/policies.js';
+import { type AwsClients, type DeployDeps, deploySageMaker } from '../../deploy/sagemaker/run.js';
+import { policyValues, runDeployCli } from '../../deploy/sagemaker.js';
+import { type Moto, resetMoto, startMoto } from '../helpers/moto.js';
+
+const ROLE = 'arn:aws:iam::123456789012:role/sagemaker-exec';
+const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/video-recommender@sha256:' + 'a'.repeat(64);
+const ENDPOINT = 'vr-test';
+const SMOKE_ANSWER = '{"userId":"u001","recommendations":[{"videoId":"v005","score":0.91}]}';
+const BASE_ARGS = ['--region', 'us-east-1', '--role-arn', ROLE, '--s3', 's3://models-bucket/recommender'];
+const ARGS = [...BASE_ARGS, '--endpoint-name', ENDPOINT, '--poll-seconds', '0.01', '--image', IMAGE];
+
+let moto: Moto;
+let clients: AwsClients;
+let raw: SageMakerClient;
+const updates: UpdateEndpointCommandInput[] = [];
+
+/**
+ * moto 5.2.1 has no UpdateEndpoint (it answers 500). This test-only shim records the call and applies
+ * its effect (the endpoint now serves the new config) with moto's delete + create, so the script's
+ * real update path runs against the emulator.
+ */
+function withUpdateEndpointShim(client: SageMakerClient): SageMakerClient {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'UpdateEndpointCommand') return next(args);
+      const input = args.input as UpdateEndpointCommandInput;
+      updates.push(input);
+      await raw.send(new DeleteEndpointCommand({ EndpointName: input.EndpointName }));
+      const created = await raw.send(
+        new CreateEndpointCommand({
+          EndpointName: input.EndpointName,
+          EndpointConfigName: input.EndpointConfigName,
+        }),
+      );
+      return { output: { EndpointArn: created.EndpointArn, $metadata: {} }, response: {} } as never;
+    },
+    { step: 'initialize', name: 'motoUpdateEndpointShim' },
+  );
+  return client;
+}
+
+function deps(commands: ShellCommand[] = []): DeployDeps {
+  return {
+    clients,
+    log: () => {},
+    sleep: async () => {},
+    // Records what would run; a push is emulated by putting a manifest into moto's ECR.
+    runCommand: async (command) => {
+      commands.push(command);
+      const pushed = command.args.includes('--push')
+        ? command.args[command.args.indexOf('-t') + 1]
+        : undefined;
+      if (pushed) {
+        const [repositoryUri, tag] = pushed.split(':') as [string, string];
+        await clients.ecr.send(
+          new PutImageCommand({
+            repositoryName: repositoryUri.split('/').slice(1).join('/'),
+            imageTag: tag,
+            imageManifest: JSON.stringify({
+              schemaVersion: 2,
+              config: { digest: `sha256:${'b'.repeat(64)}` },
+              layers: [],
+            }),
+            imageManifestMediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+          }),
+        );
+      }
+      return { stdout: '' };
+    },
+  };
+}
+
+async function seedSmokeAnswer(): Promise<void> {
+  await fetch(`${moto.endpoint}/moto-api/static/sagemaker/endpoint-results`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      region: 'us-east-1',
+      results: [
+        { Body: SMOKE_ANSWER, ContentType: 'application/json', InvokedProductionVariant: 'AllTraffic' },
+      ],
+    }),
+  });
+}
+
+beforeAll(async () => {
+  moto = await startMoto();
+  const config = { region: 'us-east-1', endpoint: moto.endpoint };
+  raw = new SageMakerClient(config);
+  clients = {
+    sagemaker: withUpdateEndpointShim(new SageMakerClient(config)),
+    ecr: new ECRClient(config),
+    runtime: new SageMakerRuntimeClient(config),
+    sts: new STSClient(config),
+  };
+});
+afterAll(async () => {
+  await moto?.stop();
+});
+beforeEach(async () => {
+  await resetMoto(moto);
+  await seedSmokeAnswer();
+  updates.length = 0;
+});
+
+describe('Function: deploySageMaker', () => {
+  it('creates the model, endpoint config and endpoint from --image, waits, and smoke-tests', async () => {
+    // Act
+    const result = await deploySageMaker(parseDeployArgs(ARGS), deps());
+    // Assess
+    const model = await raw.send(new DescribeModelCommand({ ModelName: result.model.name }));
+    const config = await raw.send(
+      new DescribeEndpointConfigCommand({ EndpointConfigName: result.endpointConfig.name }),
+    );
+    const endpoint = await raw.send(new DescribeEndpointCommand({ EndpointName: ENDPOINT }));
+    expect(result).toMatchObject({
+      image: IMAGE,
+      commands: [],
+      model: { result: 'created' },
+      endpointConfig: { result: 'created' },
+      endpoint: { name: ENDPOINT, result: 'created', status: 'InService' },
+      smoke: { contentType: 'application/json', body: SMOKE_ANSWER },
+    });
+    expect(result.model.name).toMatch(/^vr-test-m-[0-9a-f]{10}$/);
+    expect(result.endpointConfig.name).toMatch(/^vr-test-c-[0-9a-f]{10}$/);
+    expect({ container: model.PrimaryContainer, role: model.ExecutionRoleArn }).toEqual({
+      container: {
+        Image: IMAGE,
+        Mode: 'SingleModel',
+        Environment: { MODEL_URI: 's3://models-bucket/recommender' },
+      },
+      role: ROLE,
+    });
+    expect(config.ProductionVariants).toEqual([
+      {
+        VariantName: 'AllTraffic',
+        ModelName: result.model.name,
+        InstanceType: 'ml.t2.medium',
+        InitialInstanceCount: 1,
+        InitialVariantWeight: 1,
+      },
+    ]);
+    expect([endpoint.EndpointStatus, endpoint.EndpointConfigName]).toEqual([
+      'InService',
+      result.endpointConfig.name,
+    ]);
+  });
+
+  it('changes nothing on a second run with the same inputs', async () => {
+    const first = await deploySageMaker(parseDeployArgs(ARGS), deps());
+    const second = await deploySageMaker(parseDeployArgs(ARGS), deps());
+    const models = await raw.send(new ListModelsCommand({}));
+    expect([second.model, second.endpointConfig, second.endpoint.result]).toEqual([
+      { name: first.model.name, result: 'exists' },
+      { name: first.endpointConfig.name, result: 'exists' },
+      'unchanged',
+    ]);
+    expect(updates).toEqual([]);
+    expect(models.Models?.map((m) => m.ModelName)).toEqual([first.model.name]);
+  });
+
+  it('updates the endpoint to a new config when the instance settings change (blue/green update path)', async () => {
+    const first = await deploySageMaker(parseDeployArgs(ARGS), deps());
+    const second = await deploySageMaker(
+      parseDeployArgs([...ARGS, '--instance-type', 'ml.c5.large', '--instance-count', '2']),
+      deps(),
+    );
+    const config = await raw.send(
+      new DescribeEndpointConfigCommand({ EndpointConfigName: second.endpointConfig.name }),
+    );
+    const endpoint = await raw.send(new DescribeEndpointCommand({ EndpointName: ENDPOINT }));
+    expect([second.model.result, second.endpointConfig.result, second.endpoint.result]).toEqual([
+      'exists',
+      'created',
+      'updated',
+    ]);
+    expect(second.endpointConfig.name).not.toBe(first.endpointConfig.name);
+    expect(updates).toEqual([{ EndpointName: ENDPOINT, EndpointConfigName: second.endpointConfig.name }]);
+    expect(config.ProductionVariants?.[0]).toMatchObject({
+      InstanceType: 'ml.c5.large',
+      InitialInstanceCount: 2,
+    });
+    expect(endpoint.EndpointConfigName).toBe(second.endpointConfig.name);
+  });
+
+  it('creates a serverless config from --serverless-memory and --serverless-concurrency', async () => {
+    const result = await deploySageMaker(
+      parseDeployArgs([...ARGS, '--serverless-memory', '2048', '--serverless-concurrency', '5']),
+      deps(),
+    );
+    const config = await raw.send(
+      new DescribeEndpointConfigCommand({ EndpointConfigName: result.endpointConfig.name }),
+    );
+    expect(config.ProductionVariants).toEqual([
+      {
+        VariantName: 'AllTraffic',
+        ModelName: result.model.name,
+        ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 },
+      },
+    ]);
+  });
+
+  it('without --image: creates the ECR repository (scan on push), logs in, builds amd64, pushes, pins the digest', async () => {
+    const commands: ShellCommand[] = [];
+    const args = [...BASE_ARGS, '--endpoint-name', ENDPOINT, '--poll-seconds', '0.01', '--tag', 'v1'];
+    const result = await deploySageMaker(parseDeployArgs(args), deps(commands));
+    const repo = await clients.ecr.send(
+      new DescribeRepositoriesCommand({ repositoryNames: ['video-recommender'] }),
+    );
+    const uri = '123456789012.dkr.ecr.us-east-1.amazonaws.com/video-recommender';
+    expect(repo.repositories?.[0]?.imageScanningConfiguration).toEqual({ scanOnPush: true });
+    expect(commands).toEqual([
+      {
+        program: 'docker',
+        args: [
+          'login',
+          '--username',
+          'AWS',
+          '--password-stdin',
+          '123456789012.dkr.ecr.us-east-1.amazonaws.com',
+        ],
+        stdin: '123456789012-auth-token',
+      },
+      {
+        program: 'docker',
+        args: [
+          'buildx',
+          'build',
+          '--platform',
+          'linux/amd64',
+          '--provenance=false',
+          '--sbom=false',
+          '-f',
+          'container/Dockerfile',
+          '-t',
+          `${uri}:v1`,
+          '--push',
+          '.',
+        ],
+      },
+    ]);
+    expect(result.image).toMatch(new RegExp(`^${uri}@sha256:[0-9a-f]{64}$`));
+    const model = await raw.send(new DescribeModelCommand({ ModelName: result.model.name }));
+    expect(model.PrimaryContainer?.Image).toBe(result.image);
+  });
+});
+
+describe('Function: runDeployCli --teardown', () => {
+  it('deletes the endpoint and every config and model it created, nothing else, and is safe to repeat', async () => {
+    // Prepare: two deploys (an update leaves the old config behind) and a resource we do not own.
+    await deploySageMaker(parseDeployArgs(ARGS), deps());
+    await deploySageMaker(parseDeployArgs([...ARGS, '--instance-count', '2']), deps());
+    await raw.send(
+      new CreateModelCommand({
+        ModelName: 'vr-test-m-handmade',
+        ExecutionRoleArn: ROLE,
+        PrimaryContainer: { Image: IMAGE },
+      }),
+    );
+    const lines: string[] = [];
+    const options = parseDeployArgs(['--region', 'us-east-1', '--endpoint-name', ENDPOINT, '--teardown']);
+    // Act
+    const code = await runDeployCli(options, { ...deps(), log: (line) => lines.push(line) });
+    const again: string[] = [];
+    await runDeployCli(options, { ...deps(), log: (line) => again.push(line) });
+    // Assess
+    const models = await raw.send(new ListModelsCommand({}));
+    const configs = await raw.send(new ListEndpointConfigsCommand({}));
+    const endpoint = raw.send(new DescribeEndpointCommand({ EndpointName: ENDPOINT }));
+    expect(code).toBe(0);
+    await expect(endpoint).rejects.toThrow(/Could not find endpoint/);
+    expect(models.Models?.map((m) => m.ModelName)).toEqual(['vr-test-m-handmade']);
+    expect(configs.EndpointConfigs).toEqual([]);
+    expect(lines.at(-1)).toBe('teardown of vr-test: 4 resource(s) deleted');
+    expect(again).toEqual(['teardown of vr-test: 0 resource(s) deleted']);
+  });
+});
+
+describe('Function: parseDeployArgs', () => {
+  it('applies the documented defaults', () => {
+    expect(parseDeployArgs(BASE_ARGS)).toEqual({
+      region: 'us-east-1',
+      roleArn: ROLE,
+      s3: 's3://models-bucket/recommender',
+      repository: 'video-recommender',
+      engine: 'docker',
+      dockerfile: 'container/Dockerfile',
+      context: '.',
+      instanceType: 'ml.t2.medium',
+      instanceCount: 1,
+      endpointName: 'video-recommender',
+      timeoutMinutes: 30,
+      pollSeconds: 15,
+      smokeBody: '{"user_id":"u001","k":3,"fallback":"popular"}',
+      smoke: true,
+      teardown: false,
+      printPolicies: false,
+    });
+  });
+
+  it('names the option and the rule it broke', () => {
+    expect(() => parseDeployArgs(['--region', 'us-east-1', '--s3', 's3://models-bucket/x'])).toThrow(
+      'Invalid option --role-arn is required to deploy',
+    );
+    expect(() =>
+      parseDeployArgs([...BASE_ARGS, '--serverless-memory', '1000', '--serverless-concurrency', '2']),
+    ).toThrow('--serverless-memory must be one of 1024, 2048, 3072, 4096, 5120, 6144');
+    expect(() => parseDeployArgs([...BASE_ARGS, '--serverless-memory', '2048'])).toThrow(
+      '--serverless-memory and --serverless-concurrency go together',
+    );
+    expect(() => parseDeployArgs([...BASE_ARGS, '--bogus'])).toThrow("unknown option '--bogus'");
+  });
+});
+
+describe('Function: planImageCommands', () => {
+  it('builds with podman in Docker v2 format and pushes separately', () => {
+    const commands = planImageCommands({
+      engine: 'podman',
+      registry: 'r.example',
+      imageUri: 'r.example/repo:t',
+      dockerfile: 'container/Dockerfile',
+      context: '.',
+      password: 'secret',
+    });
+    expect(commands).toEqual([
+      {
+        program: 'podman',
+        args: ['login', '--username', 'AWS', '--password-stdin', 'r.example'],
+        stdin: 'secret',
+      },
+      {
+        program: 'podman',
+        args: [
+          'build',
+          '--format',
+          'docker',
+          '--platform',
+          'linux/amd64',
+          '-f',
+          'container/Dockerfile',
+          '-t',
+          'r.example/repo:t',
+          '.',
+        ],
+      },
+      { program: 'podman', args: ['push', 'r.example/repo:t'] },
+    ]);
+  });
+});
+
+describe('Function: renderPolicies', () => {
+  it('fills the S3 prefix, account, repository and role into valid policy JSON', async () => {
+    const policies = await renderPolicies(policyValues(parseDeployArgs([...BASE_ARGS, '--print-policies'])));
+    const execution = JSON.parse(policies.find((p) => p.file === 'execution-role.json')?.json ?? '{}');
+    const deployer = JSON.parse(policies.find((p) => p.file === 'deployer.json')?.json ?? '{}');
+    expect(policies.map((p) => p.file)).toEqual([
+      'execution-role-trust.json',
+      'execution-role.json',
+      'deployer.json',
+    ]);
+    expect(execution.Statement[0]).toEqual({
+      Sid: 'ReadModelArtifacts',
+      Effect: 'Allow',
+      Action: ['s3:GetObject'],
+      Resource: 'arn:aws:s3:::models-bucket/recommender*',
+    });
+    expect(execution.Statement[2].Resource).toBe(
+      'arn:aws:ecr:us-east-1:123456789012:repository/video-recommender',
+    );
+    expect(deployer.Statement.at(-1).Resource).toBe(ROLE);
+    expect(policies.map((p) => p.json).join('\n')).not.toContain('${');
+  });
+});

@@ -1,0 +1,213 @@
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { publishModel } from '../../src/store/publish.js';
+import { eventFor, lambdaContext, loadEvent, ROUTES, type Route } from '../events/api-gateway.js';
+import { type ApiCase, casesFor, FIXTURE_VERSION, fixtureArtifact } from '../helpers/api-cases.js';
+import { type Moto, startMoto } from '../helpers/moto.js';
+import { motoClient } from '../helpers/s3-spy.js';
+
+type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+type Handlers = Record<Route['module'], Handler>;
+
+const BUCKET = 'lambda-models';
+let moto: Moto;
+let s3: S3Client;
+
+/** Fresh handler modules (new init phase) reading the model from `prefix` in the S3 emulator. */
+async function coldStart(prefix: string): Promise<Handlers> {
+  vi.resetModules();
+  Object.assign(process.env, {
+    MODEL_URI: `s3://${BUCKET}/${prefix}`,
+    S3_FORCE_PATH_STYLE: 'true',
+    LOG_LEVEL: 'silent',
+  });
+  const handlers: Partial<Handlers> = {};
+  for (const route of ROUTES) {
+    const module = (await import(`../../handlers/${route.module}.ts`)) as { handler: Handler };
+    handlers[route.module] = module.handler;
+  }
+  return handlers as Handlers;
+}
+
+async function call(handlers: Handlers, apiCase: Pick<ApiCase, 'request'>): Promise<APIGatewayProxyResult> {
+  const { request } = apiCase;
+  const found = eventFor(request);
+  if (!found) throw new Error(`no Lambda route for ${request.method} ${request.path}`);
+  return handlers[found.route.module](found.event, lambdaContext(`video-recommender-dev-${found.route.fn}`));
+}
+
+const parsed = (result: APIGatewayProxyResult) => ({
+  status: result.statusCode,
+  body: JSON.parse(result.body),
+});
+
+beforeAll(async () => {
+  moto = await startMoto();
+  s3 = motoClient();
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  await publishModel(`s3://${BUCKET}/fixture`, fixtureArtifact(), {}, { s3 });
+});
+
+afterAll(async () => {
+  s3.destroy();
+  await moto.stop();
+});
+
+describe('Function: handler (every route, model published to the S3 emulator)', () => {
+  let handlers: Handlers;
+  beforeAll(async () => {
+    handlers = await coldStart('fixture');
+  });
+
+  for (const apiCase of casesFor('lambda').filter((c) => c.model === 'fixture')) {
+    it(`answers like the container: ${apiCase.name}`, async () => {
+      // Act
+      const result = await call(handlers, apiCase);
+      // Assess
+      expect(parsed(result)).toEqual(apiCase.expected);
+    });
+  }
+
+  it('answers POST /recommendations (fold-in for an unseen user) like POST /invocations', async () => {
+    // Prepare
+    const body = '{"watched":["v001",{"video_id":"v004","weight":2}],"k":3}';
+    const headers = { 'content-type': 'application/json' };
+    // Act
+    const viaRest = await call(handlers, {
+      request: { method: 'POST', path: '/recommendations', headers, body },
+    });
+    const viaInvocations = await call(handlers, {
+      request: { method: 'POST', path: '/invocations', headers, body },
+    });
+    // Assess
+    expect(parsed(viaRest)).toEqual(parsed(viaInvocations));
+    expect(parsed(viaRest)).toMatchObject({ status: 200, body: { source: 'fold-in' } });
+    expect(parsed(viaRest).body.recommendations.map((r: { videoId: string }) => r.videoId)).not.toContain(
+      'v001',
+    );
+  });
+
+  it('answers every route fixture in test/events as it stands with 200', async () => {
+    // Act
+    const statuses = await Promise.all(
+      ROUTES.map(async (route) => [
+        route.module,
+        (await handlers[route.module](loadEvent(route.module), lambdaContext())).statusCode,
+      ]),
+    );
+    // Assess
+    expect(Object.fromEntries(statuses)).toEqual({
+      ping: 200,
+      invocations: 200,
+      'user-recommendations': 200,
+      'similar-videos': 200,
+      recommendations: 200,
+    });
+  });
+
+  it('adds CORS, security and content-type headers to answers and errors alike', async () => {
+    // Act
+    const ok = await call(handlers, { request: { method: 'GET', path: '/ping', headers: {} } });
+    const error = await call(handlers, {
+      request: {
+        method: 'POST',
+        path: '/invocations',
+        headers: { 'content-type': 'text/plain' },
+        body: '{}',
+      },
+    });
+    // Assess
+    for (const result of [ok, error]) {
+      expect(result.headers).toMatchObject({
+        'Content-Type': 'application/json',
+        'Access-Control-Allow-Origin': '*',
+        'Strict-Transport-Security': 'max-age=15552000; includeSubDomains; preload',
+        'X-Content-Type-Options': 'nosniff',
+      });
+    }
+  });
+
+  it('finds the Content-Type header whatever its case', async () => {
+    // Act
+    const result = await call(handlers, {
+      request: {
+        method: 'POST',
+        path: '/invocations',
+        headers: { 'CONTENT-TYPE': 'application/json' },
+        body: '{"user_id":"u001","k":1}',
+      },
+    });
+    // Assess
+    expect(parsed(result)).toEqual({
+      status: 200,
+      body: { userId: 'u001', recommendations: [{ videoId: 'v004', score: 1.25 }] },
+    });
+  });
+
+  it('refuses a body above MAX_BODY_BYTES with 413 before parsing it', async () => {
+    // Prepare: the default limit is 6 MiB, SageMaker's.
+    const body = JSON.stringify({ user_id: 'u001', exclude: ['x'.repeat(6 * 1024 * 1024)] });
+    // Act
+    const result = await call(handlers, {
+      request: {
+        method: 'POST',
+        path: '/invocations',
+        headers: { 'content-type': 'application/json' },
+        body,
+      },
+    });
+    // Assess
+    expect(parsed(result)).toEqual({
+      status: 413,
+      body: { error: { code: 'PAYLOAD_TOO_LARGE', message: 'Request body is larger than 6291456 bytes' } },
+    });
+  });
+
+  it('treats an empty POST body as a request that is not an object', async () => {
+    // Act: API Gateway sends `body: null` for an empty body.
+    const result = await call(handlers, {
+      request: { method: 'POST', path: '/invocations', headers: { 'content-type': 'application/json' } },
+    });
+    // Assess
+    expect(parsed(result)).toEqual({
+      status: 400,
+      body: {
+        error: {
+          code: 'INVALID_REQUEST',
+          message: 'Invalid request: body must be an object',
+          issues: [{ field: 'body', message: 'must be an object' }],
+        },
+      },
+    });
+  });
+});
+
+describe('Function: handler (no model published yet)', () => {
+  let handlers: Handlers;
+  beforeAll(async () => {
+    handlers = await coldStart('later');
+  });
+
+  for (const apiCase of casesFor('lambda').filter((c) => c.model === 'none')) {
+    it(`answers like the container: ${apiCase.name}`, async () => {
+      // Act
+      const result = await call(handlers, apiCase);
+      // Assess
+      expect(parsed(result)).toEqual(apiCase.expected);
+    });
+  }
+
+  it('loads the model on the next invocation once it is published, without a new cold start', async () => {
+    // Prepare
+    const before = parsed(await call(handlers, { request: { method: 'GET', path: '/ping', headers: {} } }));
+    await publishModel(`s3://${BUCKET}/later`, fixtureArtifact(), {}, { s3 });
+    // Act
+    const after = parsed(await call(handlers, { request: { method: 'GET', path: '/ping', headers: {} } }));
+    // Assess
+    expect({ before: before.status, after }).toEqual({
+      before: 503,
+      after: { status: 200, body: { status: 'ok', modelVersion: FIXTURE_VERSION } },
+    });
+  });
+});

@@ -1,0 +1,221 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BundleInfo, bundlesIn, KiB, lintTemplate, ROOT } from '../../deploy/lambda-package.js';
+import { ROUTES } from '../events/api-gateway.js';
+
+/** Largest minified bundle (.mjs) a function may ship; today ~675 KiB (zod locales stubbed out). */
+const MAX_BUNDLE_BYTES = 800 * KiB;
+/** Largest zip (bundle + source map) a function may upload. */
+const MAX_ZIP_BYTES = 1024 * KiB;
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+interface Resource {
+  Type: string;
+  Properties: Record<string, unknown>;
+  DependsOn?: unknown;
+}
+interface Template {
+  Resources: Record<string, Resource>;
+  Outputs: Record<string, unknown>;
+}
+
+const join3 = (tail: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, tail]] });
+const resourcesOf = (template: Template, type: string) =>
+  Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+
+let dir: string;
+let template: Template;
+let bundles: BundleInfo[];
+let run: { status: number | null; output: string };
+
+beforeAll(() => {
+  // The real CLI, `npm run deploy:lambda -- --dry-run`: serverless package + cfn-lint. Inside a network
+  // namespace of its own (no interfaces but loopback) the run also proves that packaging is offline.
+  const offline = spawnSync('unshare', ['-rn', 'true']).status === 0;
+  const cli = [process.execPath, '--import', 'tsx', 'deploy/lambda.ts', '--dry-run', '--stage', 'test'];
+  const args = [...cli, '--region', 'eu-west-1', '--s3', 's3://example-models/recommender/prod'];
+  const result = spawnSync(offline ? 'unshare' : args[0]!, offline ? ['-rn', ...args] : args.slice(1), {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  run = { status: result.status, output: `${result.stdout}${result.stderr}` };
+  console.log(
+    `deploy:lambda --dry-run ${offline ? 'without network access (unshare -rn)' : 'with the network available'}:\n${run.output}`,
+  );
+  dir = run.output.match(/package written to (\S+)/)?.[1] ?? '';
+  template = JSON.parse(
+    readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'),
+  ) as Template;
+  bundles = bundlesIn(dir);
+}, 240_000);
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('Function: runLambdaDeploy --dry-run (serverless package + cfn-lint, offline)', () => {
+  it('produces a CloudFormation template that cfn-lint passes with no errors or warnings', () => {
+    // Assess: the dry run exits 0 only when cfn-lint is clean; lint again here to show its output
+    const lint = lintTemplate(join(dir, 'cloudformation-template-update-stack.json'));
+    expect({ status: run.status, lint }).toEqual({ status: 0, lint: { status: 0, output: '' } });
+    expect(run.output).toContain('cfn-lint: no errors, no warnings');
+  });
+
+  it('packages every function on its own: one ESM bundle with its source map, within the size bound', () => {
+    // Assess
+    expect(
+      [...bundles]
+        .sort((a, b) => a.function.localeCompare(b.function))
+        .map((b) => ({ function: b.function, files: b.files })),
+    ).toEqual(
+      [...ROUTES]
+        .sort((a, b) => a.fn.localeCompare(b.fn))
+        .map((route) => ({
+          function: route.fn,
+          files: [`handlers/${route.module}.mjs`, `handlers/${route.module}.mjs.map`],
+        })),
+    );
+    for (const bundle of bundles) {
+      expect(bundle.codeBytes).toBeLessThanOrEqual(MAX_BUNDLE_BYTES);
+      expect(bundle.zipBytes).toBeLessThanOrEqual(MAX_ZIP_BYTES);
+      expect(statSync(join(dir, `${bundle.function}.zip`)).size).toBe(bundle.zipBytes);
+    }
+  });
+
+  it('runs every function on nodejs22.x, arm64, with the measured memory and timeout and the model URI', () => {
+    // Act
+    const functions = Object.fromEntries(
+      resourcesOf(template, 'AWS::Lambda::Function').map(([, fn]) => {
+        const p = fn.Properties as Record<string, unknown> & {
+          Environment: { Variables: Record<string, string> };
+        };
+        return [
+          p.Handler,
+          {
+            runtime: p.Runtime,
+            architectures: p.Architectures,
+            memory: p.MemorySize,
+            timeout: p.Timeout,
+            modelUri: p.Environment.Variables.MODEL_URI,
+            role: p.Role,
+          },
+        ];
+      }),
+    );
+    // Assess
+    const expected = {
+      runtime: 'nodejs22.x',
+      architectures: ['arm64'],
+      memory: 1024,
+      timeout: 10,
+      modelUri: 's3://example-models/recommender/prod',
+      role: { 'Fn::GetAtt': ['LambdaExecutionRole', 'Arn'] },
+    };
+    expect(functions).toEqual(
+      Object.fromEntries(ROUTES.map((r) => [`handlers/${r.module}.handler`, expected])),
+    );
+  });
+
+  it('grants only: write own log groups, read the model prefix, list the bucket under the prefix', () => {
+    // Act
+    const roles = resourcesOf(template, 'AWS::IAM::Role');
+    const policies = resourcesOf(template, 'AWS::IAM::Policy').concat(
+      resourcesOf(template, 'AWS::IAM::ManagedPolicy'),
+    );
+    const role = roles[0]?.[1].Properties as {
+      Policies: { PolicyName: string; PolicyDocument: { Statement: Statement[] } }[];
+    };
+    const statements = role.Policies.flatMap((p) => p.PolicyDocument.Statement);
+    // Assess: one role, no other policies, exactly these statements
+    expect({ roles: roles.map(([name]) => name), policies: policies.length }).toEqual({
+      roles: ['LambdaExecutionRole'],
+      policies: 0,
+    });
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: ROUTES.map((r) => ({
+          'Fn::GetAtt': [`${r.fn[0]?.toUpperCase()}${r.fn.slice(1)}LogGroup`, 'Arn'],
+        })),
+      },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: join3(':s3:::example-models/recommender/prod/*') },
+      {
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: join3(':s3:::example-models'),
+        Condition: { StringLike: { 's3:prefix': ['recommender/prod/*'] } },
+      },
+    ]);
+    for (const statement of statements) {
+      for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
+      expect(JSON.stringify(statement.Resource)).not.toMatch(/"\*"|:::\*|example-models\*/);
+    }
+  });
+
+  it('requires an API key on the recommendation routes and leaves /ping open', () => {
+    // Act
+    const methods = Object.fromEntries(
+      resourcesOf(template, 'AWS::ApiGateway::Method')
+        .filter(([, m]) => m.Properties.HttpMethod !== 'OPTIONS')
+        .map(([name, m]) => [name, m.Properties.ApiKeyRequired]),
+    );
+    // Assess
+    expect(methods).toEqual({
+      ApiGatewayMethodPingGet: false,
+      ApiGatewayMethodInvocationsPost: true,
+      ApiGatewayMethodUsersUseridVarRecommendationsGet: true,
+      ApiGatewayMethodVideosVideoidVarSimilarGet: true,
+      ApiGatewayMethodRecommendationsPost: true,
+    });
+  });
+
+  it('throttles and caps key holders with a usage plan bound to the API key', () => {
+    // Act
+    const [[, plan] = []] = resourcesOf(template, 'AWS::ApiGateway::UsagePlan');
+    const [[, planKey] = []] = resourcesOf(template, 'AWS::ApiGateway::UsagePlanKey');
+    // Assess
+    expect({
+      throttle: plan?.Properties.Throttle,
+      quota: plan?.Properties.Quota,
+      key: planKey?.Properties,
+    }).toEqual({
+      throttle: { BurstLimit: 100, RateLimit: 50 },
+      quota: { Limit: 100000, Period: 'DAY' },
+      key: {
+        KeyId: { Ref: 'ApiGatewayApiKey1' },
+        KeyType: 'API_KEY',
+        UsagePlanId: { Ref: 'ApiGatewayUsagePlan' },
+      },
+    });
+  });
+
+  it('keeps the logs of every function for 14 days', () => {
+    // Act
+    const retention = resourcesOf(template, 'AWS::Logs::LogGroup').map(
+      ([, g]) => g.Properties.RetentionInDays,
+    );
+    // Assess
+    expect(retention).toEqual(ROUTES.map(() => 14));
+  });
+
+  it('answers unknown routes with a 404 in the service error shape, and outputs the endpoint and key id', () => {
+    // Act
+    const notFound = template.Resources.GatewayResponseMissingAuthenticationToken?.Properties;
+    // Assess
+    expect(notFound?.StatusCode).toBe('404');
+    expect(JSON.stringify(notFound?.ResponseTemplates)).toContain('NOT_FOUND');
+    expect(Object.keys(template.Outputs).sort()).toEqual([
+      'ApiKeyId',
+      'ServerlessDeploymentBucketName',
+      'ServiceEndpoint',
+    ]);
+  });
+});

@@ -1,0 +1,272 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createModelStore } from '../../src/store/model-store.js';
+import { buildInteractions } from '../../training/features.js';
+import { readEvents } from '../../training/read-events.js';
+import { splitHoldout, testSetDigest } from '../../training/split.js';
+import { type Moto, startMoto } from '../helpers/moto.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ORIGINAL = join(ROOT, 'data/original/interactions.csv');
+const ORIGINAL_VIDEOS = join(ROOT, 'data/original/videos.csv');
+const SAMPLE = join(ROOT, 'data/sample/interactions.csv');
+const ML100K = join(ROOT, '../shared/data/ml-100k/u.data');
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `tsx training/cli.ts ...args` as a real process (what `npm run train -- ...args` runs). */
+function train(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(TSX, ['training/cli.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function readJson(path: string): Promise<Record<string, unknown>> {
+  return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+}
+
+const SMALL = ['--factors', '8', '--iterations', '3'];
+
+describe('CLI: npm run train', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'train-cli-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('trains the original 5-user sample into --out with latest.json, report.html and a SageMaker tarball', async () => {
+    // Act
+    const out = join(dir, 'original');
+    const run = await train([
+      '--interactions',
+      ORIGINAL,
+      '--videos',
+      ORIGINAL_VIDEOS,
+      '--out',
+      out,
+      '--sagemaker-tarball',
+      ...SMALL,
+    ]);
+
+    // Assess
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const pointer = await readJson(join(out, 'latest.json'));
+    const manifest = await readJson(join(out, String(pointer.manifest)));
+    expect(pointer).toEqual({
+      version: manifest.version,
+      manifest: `models/${manifest.version}/manifest.json`,
+    });
+    expect(manifest.counts).toEqual({ users: 5, videos: 5, factors: 8, interactions: 6, events: 8 });
+    expect(manifest.params).toEqual({
+      factors: 8,
+      regularization: 0.01,
+      alpha: 1,
+      iterations: 3,
+      cgSteps: 3,
+      threads: 1,
+      seed: 42,
+    });
+    // Five users with at most 3 videos each: nobody has the 5 pairs the holdout needs, and the manifest says so.
+    expect(manifest.metrics).toMatchObject({
+      evaluated: false,
+      reason: 'no user has the 5 or more interactions the holdout needs',
+      trainedOn: 'all data',
+    });
+    expect((manifest.metrics as { lossPerIteration: number[] }).lossPerIteration).toHaveLength(3);
+    const report = await readFile(join(out, `models/${manifest.version}/report.html`), 'utf8');
+    expect(report).toContain('Evaluation skipped: no user has the 5 or more interactions');
+    expect(run.stdout).toContain(`Published ${manifest.version} to ${out}`);
+    expect(existsSync(join(out, 'sagemaker', String(manifest.version), 'model.tar.gz'))).toBe(true);
+  });
+
+  it('evaluates the shipped sample against the popularity baseline and stores the metrics', async () => {
+    // Act
+    const out = join(dir, 'sample');
+    const run = await train(['--interactions', SAMPLE, '--out', out, '--no-retrain', '--quiet', ...SMALL]);
+
+    // Assess
+    expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: '',
+    });
+    const pointer = await readJson(join(out, 'latest.json'));
+    const manifest = await readJson(join(out, String(pointer.manifest)));
+    const metrics = manifest.metrics as {
+      k: number;
+      als: Record<string, number>;
+      popularity: Record<string, number>;
+      protocol: { seed: number; testPairs: number };
+      atK: { k: number[] };
+      trainedOn: string;
+    };
+    expect(metrics.k).toBe(10);
+    expect(metrics.trainedOn).toBe('train part');
+    expect(metrics.protocol.seed).toBe(42);
+    expect(metrics.protocol.testPairs).toBeGreaterThan(0);
+    expect(metrics.atK.k).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(Object.keys(metrics.als).sort()).toEqual([
+      'auc',
+      'coverage',
+      'map',
+      'ndcg',
+      'plainPrecision',
+      'precision',
+      'recall',
+    ]);
+    // The sample has latent taste groups: even a 3-iteration, 8-factor model beats most-popular.
+    expect(metrics.als.precision).toBeGreaterThan(metrics.popularity.precision ?? 1);
+    const report = await readFile(join(out, `models/${manifest.version}/report.html`), 'utf8');
+    expect(report).toContain('data-series="als-precision"');
+    expect(report).toContain('data-series="loss-evaluation"');
+  });
+
+  it('refuses a mostly bad file with exit code 1 and one message naming the bad lines', async () => {
+    // Prepare: 2 good rows, 2 bad ones (non-numeric value on line 3, wrong column count on line 5).
+    const file = join(dir, 'bad.csv');
+    await writeFile(
+      file,
+      [
+        'userId,videoId,interactionType,interactionValue,location,timestamp',
+        'u1,v1,watch,1,USA,2025-01-01 10:00:00',
+        'u1,v2,watch,lots,USA,2025-01-01 10:00:00',
+        'u2,v1,watch,1,USA,2025-01-01 10:00:00',
+        'u2,v2,watch',
+        '',
+      ].join('\n'),
+    );
+
+    // Act
+    const run = await train(['--interactions', file, '--out', join(dir, 'bad-out'), ...SMALL]);
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^train: error: .*Too many bad rows/);
+    expect(run.stderr).toContain('line 3');
+    expect(run.stderr).toContain('line 5');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(dir, 'bad-out'))).toBe(false);
+  });
+
+  it('refuses a bad option with exit code 2 and a message naming it', async () => {
+    const run = await train(['--interactions', ORIGINAL, '--factors', 'many', '--out', join(dir, 'x')]);
+    expect({ code: run.code, stderr: run.stderr }).toEqual({
+      code: 2,
+      stderr: 'train: error: --factors must be a number\n',
+    });
+  });
+
+  it('prints help', async () => {
+    const run = await train(['--help']);
+    expect(run.code).toBe(0);
+    for (const option of [
+      '--interactions',
+      '--s3',
+      '--factors',
+      '--no-retrain',
+      '--no-eval',
+      '--sagemaker-tarball',
+    ]) {
+      expect(run.stdout).toContain(option);
+    }
+  });
+});
+
+describe('CLI: npm run train -- --s3', () => {
+  let moto: Moto;
+  let dir: string;
+  beforeAll(async () => {
+    moto = await startMoto();
+    dir = await mkdtemp(join(tmpdir(), 'train-s3-'));
+  });
+  afterAll(async () => {
+    await moto.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('publishes to S3 and the store reads back the same model as the local copy', async () => {
+    // Prepare
+    const s3 = new S3Client({ forcePathStyle: true });
+    await s3.send(new CreateBucketCommand({ Bucket: 'models' }));
+    const out = join(dir, 'local');
+
+    // Act
+    const run = await train(
+      [
+        '--interactions',
+        ORIGINAL,
+        '--videos',
+        ORIGINAL_VIDEOS,
+        '--out',
+        out,
+        '--s3',
+        's3://models/recommender',
+        ...SMALL,
+      ],
+      { ...moto.env, AWS_S3_FORCE_PATH_STYLE: 'true' },
+    );
+    const fromS3 = createModelStore({ uri: 's3://models/recommender', prepare: (m) => m, s3 });
+    const fromDisk = createModelStore({ uri: out, prepare: (m) => m });
+    const [remote, local] = await Promise.all([fromS3.load(), fromDisk.load()]);
+
+    // Assess: stderr may carry the AWS SDK's Node 20 deprecation notice, but no error.
+    expect(run.stderr).not.toContain('error');
+    expect(run.code).toBe(0);
+    expect(remote.version).toBe(local.version);
+    expect(remote.manifest).toEqual(local.manifest);
+    expect(Array.from(remote.model.itemFactors)).toEqual(Array.from(local.model.itemFactors));
+    expect(Array.from(remote.model.userFactors)).toEqual(Array.from(local.model.userFactors));
+    expect(remote.model.userIds).toEqual(['u001', 'u002', 'u003', 'u004', 'u005']);
+    expect(remote.model.metadata?.length).toBe(5);
+    expect(run.stdout).toContain(`to s3://models/recommender`);
+  });
+});
+
+describe('Split: EVAL.md on MovieLens 100K', () => {
+  const present = existsSync(ML100K);
+  it.skipIf(!present)(
+    `reproduces 80,367 / 19,633 and the test-file sha256${present ? '' : ' (skipped: ../shared/data/ml-100k/u.data not found)'}`,
+    async () => {
+      // Act
+      const interactions = buildInteractions(await readEvents(ML100K, { layout: 'movielens' }));
+      const split = splitHoldout(interactions);
+
+      // Assess
+      expect({
+        trainPairs: split.trainPairs,
+        testPairs: split.testPairs,
+        testUsers: split.testUsers,
+        sha256: testSetDigest(split.test, interactions.userIds, interactions.videoIds),
+      }).toEqual({
+        trainPairs: 80_367,
+        testPairs: 19_633,
+        testUsers: 943,
+        sha256: '40493df58aa902eac8162bb17b2a6e260ccd5e815c127723145670d7e3d8d489',
+      });
+    },
+  );
+});

@@ -1,0 +1,251 @@
+import { describe, expect, it } from 'vitest';
+import { foldInUser, gramMatrix } from '../../src/als/fold-in.js';
+import { createRng } from '../../src/als/random.js';
+import { ALS_DEFAULTS, trainAls } from '../../src/als/train.js';
+import { csrFromTriples } from '../../src/csr.js';
+import { InputInvalidError } from '../../src/errors.js';
+import type { AlsParams, Csr } from '../../src/model-data.js';
+
+/** Users in 4 taste groups, each mostly interacting with its group's 15 items, values 1..5. */
+function groupedMatrix(users: number, seed: number): Csr {
+  const rng = createRng(seed);
+  const items = 60;
+  const r: number[] = [];
+  const c: number[] = [];
+  const v: number[] = [];
+  for (let u = 0; u < users; u++) {
+    const group = u % 4;
+    for (let n = 0; n < 12; n++) {
+      const own = rng() < 0.85;
+      r.push(u);
+      c.push(own ? group * 15 + Math.floor(rng() * 15) : Math.floor(rng() * items));
+      v.push(1 + Math.floor(rng() * 5));
+    }
+  }
+  return csrFromTriples(users, items, r, c, v);
+}
+
+const PARAMS: AlsParams = { ...ALS_DEFAULTS, factors: 8, regularization: 0.1, iterations: 8 };
+
+/** Items ranked by score for one user, best first, excluding `seen`. */
+function ranking(x: ArrayLike<number>, y: Float32Array, k: number, seen: Set<number> = new Set()): number[] {
+  const items = y.length / k;
+  const scores: [number, number][] = [];
+  for (let i = 0; i < items; i++) {
+    if (seen.has(i)) continue;
+    let s = 0;
+    for (let f = 0; f < k; f++) s += (x[f] as number) * (y[i * k + f] as number);
+    scores.push([i, s]);
+  }
+  return scores.sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([i]) => i);
+}
+
+/** implicit's loss, computed densely over every (user, item) pair. */
+function denseLoss(m: Csr, x: Float32Array, y: Float32Array, k: number, alpha: number, reg: number): number {
+  let loss = 0;
+  let confidence = 0;
+  for (let u = 0; u < m.rows; u++) {
+    const seen = new Map<number, number>();
+    for (let p = m.indptr[u] as number; p < (m.indptr[u + 1] as number); p++) {
+      seen.set(m.indices[p] as number, Math.fround(alpha * (m.data[p] as number)));
+    }
+    for (let i = 0; i < m.cols; i++) {
+      let s = 0;
+      for (let f = 0; f < k; f++) s += (x[u * k + f] as number) * (y[i * k + f] as number);
+      const c = seen.get(i);
+      loss += c === undefined ? s * s : c * (1 - s) ** 2;
+      confidence += c ?? 0;
+    }
+  }
+  let norms = 0;
+  for (const f of [x, y]) for (const value of f) norms += value * value;
+  return (loss + reg * norms) / (confidence + m.rows * m.cols - (m.indptr[m.rows] as number));
+}
+
+describe('Function: trainAls', () => {
+  it.each(['wasm', 'js'] as const)(
+    'reports implicit’s loss, which never rises across iterations (%s kernel)',
+    async (kernel) => {
+      const m = groupedMatrix(80, 1);
+      const params = { ...PARAMS, iterations: 12, alpha: 2 };
+
+      const result = await trainAls(m, params, { computeLoss: true, kernel });
+
+      expect(result.losses).toHaveLength(12);
+      for (let i = 1; i < result.losses.length; i++) {
+        expect(result.losses[i]).toBeLessThanOrEqual((result.losses[i - 1] as number) * (1 + 1e-9));
+      }
+      const dense = denseLoss(m, result.userFactors, result.itemFactors, 8, 2, 0.1);
+      expect(result.losses.at(-1)).toBeCloseTo(dense, 9);
+    },
+  );
+
+  it('ranks the missing item of a hand-checkable case first', async () => {
+    // Users 0-3 watched items {0,1,2}, users 4-7 watched {3,4,5}; user 3 lacks item 2 and user 7 lacks item 5.
+    const r: number[] = [];
+    const c: number[] = [];
+    for (let u = 0; u < 8; u++) {
+      const base = u < 4 ? 0 : 3;
+      for (let i = 0; i < 3; i++) {
+        if ((u === 3 && i === 2) || (u === 7 && i === 2)) continue;
+        r.push(u);
+        c.push(base + i);
+      }
+    }
+    const m = csrFromTriples(
+      8,
+      6,
+      r,
+      c,
+      r.map(() => 1),
+    );
+
+    const result = await trainAls(m, { ...PARAMS, factors: 4, iterations: 15, alpha: 5 });
+
+    expect(ranking(result.userFactors.subarray(12, 16), result.itemFactors, 4, new Set([0, 1]))).toEqual([
+      2,
+      expect.any(Number),
+      expect.any(Number),
+      expect.any(Number),
+    ]);
+    expect(ranking(result.userFactors.subarray(28, 32), result.itemFactors, 4, new Set([3, 4]))[0]).toBe(5);
+  });
+
+  it('is bit-for-bit reproducible for a seed at threads = 1, and differs for another seed', async () => {
+    const m = groupedMatrix(60, 2);
+
+    const a = await trainAls(m, PARAMS);
+    const b = await trainAls(m, PARAMS);
+    const other = await trainAls(m, { ...PARAMS, seed: 7 });
+
+    expect(Buffer.from(b.userFactors.buffer)).toEqual(Buffer.from(a.userFactors.buffer));
+    expect(Buffer.from(b.itemFactors.buffer)).toEqual(Buffer.from(a.itemFactors.buffer));
+    expect(Buffer.from(other.itemFactors.buffer)).not.toEqual(Buffer.from(a.itemFactors.buffer));
+  });
+
+  it.each(['wasm', 'js'] as const)(
+    'gives the same factors and loss with 2 worker threads as with 1 (%s kernel)',
+    async (kernel) => {
+      // Work is cut into chunks by the data alone and partial sums are added in chunk order, so the
+      // thread count cannot change a single bit.
+      const m = groupedMatrix(400, 3);
+
+      const one = await trainAls(m, PARAMS, { computeLoss: true, kernel });
+      const two = await trainAls(m, { ...PARAMS, threads: 2 }, { computeLoss: true, kernel });
+
+      expect(two.losses).toEqual(one.losses);
+      expect(Buffer.from(two.userFactors.buffer)).toEqual(Buffer.from(one.userFactors.buffer));
+      expect(Buffer.from(two.itemFactors.buffer)).toEqual(Buffer.from(one.itemFactors.buffer));
+      expect(two.userFactors.buffer).toBeInstanceOf(ArrayBuffer);
+    },
+  );
+
+  it('gets the same quality from the SIMD (float32) and JavaScript (float64) kernels', async () => {
+    const m = groupedMatrix(200, 6);
+
+    const wasm = await trainAls(m, PARAMS, { computeLoss: true, kernel: 'wasm' });
+    const js = await trainAls(m, PARAMS, { computeLoss: true, kernel: 'js' });
+
+    // Only rounding differs (float32 vs float64 CG vectors): losses agree to 1e-4 relative.
+    expect(Math.abs((wasm.losses.at(-1) as number) / (js.losses.at(-1) as number) - 1)).toBeLessThan(1e-4);
+    for (const u of [0, 1, 2, 3]) {
+      const seen = new Set(Array.from(m.indices.subarray(m.indptr[u] as number, m.indptr[u + 1] as number)));
+      const top = (r: typeof wasm): number[] =>
+        ranking(r.userFactors.subarray(u * 8, u * 8 + 8), r.itemFactors, 8, seen).slice(0, 3);
+      expect(new Set(top(wasm))).toEqual(new Set(top(js)));
+    }
+  });
+
+  it('calls onIteration once per iteration with its number and time', async () => {
+    const seen: number[] = [];
+
+    const result = await trainAls(
+      groupedMatrix(20, 4),
+      { ...PARAMS, iterations: 3 },
+      {
+        onIteration: (info) => {
+          expect(info.loss).toBeUndefined();
+          expect(info.seconds).toBeGreaterThanOrEqual(0);
+          seen.push(info.iteration);
+        },
+      },
+    );
+
+    expect(seen).toEqual([1, 2, 3]);
+    expect(result.secondsPerIteration).toHaveLength(3);
+    expect(result.losses).toEqual([]);
+  });
+
+  it('refuses an empty matrix, a single user, a single item and bad parameters', async () => {
+    await expect(trainAls(csrFromTriples(0, 0, [], [], []), PARAMS)).rejects.toThrow(InputInvalidError);
+    await expect(trainAls(csrFromTriples(3, 3, [], [], []), PARAMS)).rejects.toThrow(
+      /empty interaction matrix/,
+    );
+    await expect(trainAls(csrFromTriples(1, 3, [0, 0], [0, 2], [1, 1]), PARAMS)).rejects.toThrow(
+      /at least 2 users/,
+    );
+    await expect(trainAls(csrFromTriples(3, 1, [0, 2], [0, 0], [1, 1]), PARAMS)).rejects.toThrow(
+      /at least 2 items/,
+    );
+    await expect(trainAls(groupedMatrix(8, 1), { ...PARAMS, factors: 0 })).rejects.toThrow(/factors/);
+    await expect(trainAls(groupedMatrix(8, 1), { ...PARAMS, alpha: Number.NaN })).rejects.toThrow(/alpha/);
+  });
+
+  it('never produces NaN on a degenerate but valid input (two users, two items, one interaction)', async () => {
+    const result = await trainAls(csrFromTriples(2, 2, [0], [1], [1]), { ...PARAMS, regularization: 0 });
+
+    expect([...result.userFactors, ...result.itemFactors].every(Number.isFinite)).toBe(true);
+  });
+
+  it('uses implicit’s defaults', () => {
+    expect(ALS_DEFAULTS).toEqual({
+      factors: 100,
+      regularization: 0.01,
+      alpha: 1,
+      iterations: 15,
+      cgSteps: 3,
+      threads: 1,
+      seed: 42,
+    });
+  });
+});
+
+describe('Function: foldInUser (against training)', () => {
+  it('recovers a training user’s factors and ranking from their own history', async () => {
+    const m = groupedMatrix(120, 5);
+    const params = { ...PARAMS, iterations: 15 };
+    const { userFactors, itemFactors } = await trainAls(m, params);
+    const yty = gramMatrix(itemFactors, m.cols, 8);
+
+    for (const u of [0, 1, 2, 3, 57]) {
+      const start = m.indptr[u] as number;
+      const end = m.indptr[u + 1] as number;
+      const seen = new Set(Array.from(m.indices.subarray(start, end)));
+      const trained = userFactors.subarray(u * 8, u * 8 + 8);
+
+      const folded = foldInUser(
+        itemFactors,
+        8,
+        yty,
+        m.indices.subarray(start, end),
+        m.data.subarray(start, end),
+        params,
+      );
+
+      let dot = 0;
+      let na = 0;
+      let nb = 0;
+      for (let f = 0; f < 8; f++) {
+        dot += (trained[f] as number) * (folded[f] as number);
+        na += (trained[f] as number) ** 2;
+        nb += (folded[f] as number) ** 2;
+      }
+      expect(dot / Math.sqrt(na * nb)).toBeGreaterThan(0.99);
+      // Training's last user solve used the previous item factors, so near-ties may swap order.
+      const foldedTop = ranking(folded, itemFactors, 8, seen).slice(0, 5);
+      const trainedTop = ranking(trained, itemFactors, 8, seen).slice(0, 5);
+      expect(foldedTop[0]).toBe(trainedTop[0]);
+      expect(new Set(foldedTop)).toEqual(new Set(trainedTop));
+    }
+  });
+});

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { ConfigInvalidError } from '../../src/errors.js';
+
+describe('Function: loadConfig', () => {
+  it('applies every default to an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      modelUri: undefined,
+      modelVersion: undefined,
+      modelRefreshSeconds: 0,
+      maxK: 100,
+      maxBatch: 1000,
+      maxBodyBytes: 6 * 1024 * 1024,
+      logLevel: 'info',
+      port: 8080,
+      host: '0.0.0.0',
+      workers: 0,
+      shutdownTimeoutSeconds: 20,
+      s3ForcePathStyle: false,
+      s3Endpoint: undefined,
+      awsRegion: undefined,
+    });
+  });
+
+  it('reads every variable', () => {
+    expect(
+      loadConfig({
+        MODEL_URI: 's3://bucket/models',
+        MODEL_VERSION: '20250101T102000Z-1a2b3c4d',
+        MODEL_REFRESH_SECONDS: '60',
+        MAX_K: '50',
+        MAX_BATCH: '10',
+        MAX_BODY_BYTES: '1048576',
+        LOG_LEVEL: 'DEBUG',
+        PORT: '3000',
+        HOST: '127.0.0.1',
+        WORKERS: '2',
+        SHUTDOWN_TIMEOUT_SECONDS: '10',
+        S3_FORCE_PATH_STYLE: 'true',
+        AWS_ENDPOINT_URL: 'http://127.0.0.1:5000',
+        AWS_REGION: 'eu-west-1',
+      }),
+    ).toEqual({
+      modelUri: 's3://bucket/models',
+      modelVersion: '20250101T102000Z-1a2b3c4d',
+      modelRefreshSeconds: 60,
+      maxK: 50,
+      maxBatch: 10,
+      maxBodyBytes: 1048576,
+      logLevel: 'debug',
+      port: 3000,
+      host: '127.0.0.1',
+      workers: 2,
+      shutdownTimeoutSeconds: 10,
+      s3ForcePathStyle: true,
+      s3Endpoint: 'http://127.0.0.1:5000',
+      awsRegion: 'eu-west-1',
+    });
+  });
+
+  it('prefers SAGEMAKER_BIND_TO_PORT over PORT and the S3 endpoint over the generic one', () => {
+    const config = loadConfig({
+      SAGEMAKER_BIND_TO_PORT: '9090',
+      PORT: '3000',
+      AWS_ENDPOINT_URL_S3: 'http://s3.local',
+      AWS_ENDPOINT_URL: 'http://all.local',
+    });
+    expect({ port: config.port, s3Endpoint: config.s3Endpoint }).toEqual({
+      port: 9090,
+      s3Endpoint: 'http://s3.local',
+    });
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadConfig({ MAX_K: '', MODEL_URI: '' })).toMatchObject({ maxK: 100, modelUri: undefined });
+  });
+
+  it('fails fast naming the variable, the rule and the value', () => {
+    const cases: [Record<string, string>, string][] = [
+      [
+        { MAX_K: 'abc' },
+        'Invalid environment variable MAX_K must be an integer between 1 and 10000 (got "abc")',
+      ],
+      [{ MAX_K: '0' }, 'Invalid environment variable MAX_K must be at least 1 (got "0")'],
+      [
+        { SAGEMAKER_BIND_TO_PORT: '70000' },
+        'Invalid environment variable SAGEMAKER_BIND_TO_PORT must be at most 65535 (got "70000")',
+      ],
+      [
+        { MAX_BODY_BYTES: '7000000' },
+        'Invalid environment variable MAX_BODY_BYTES must be at most 6291456 (got "7000000")',
+      ],
+      [
+        { LOG_LEVEL: 'loud' },
+        'Invalid environment variable LOG_LEVEL must be one of trace, debug, info, warn, error, silent (got "loud")',
+      ],
+      [
+        { S3_FORCE_PATH_STYLE: 'maybe' },
+        'Invalid environment variable S3_FORCE_PATH_STYLE must be true or false (got "maybe")',
+      ],
+    ];
+    for (const [env, message] of cases) {
+      expect(() => loadConfig(env)).toThrow(new ConfigInvalidError(message));
+    }
+  });
+});

@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { InputInvalidError } from '../../src/errors.js';
+import { readVideos } from '../../training/read-videos.js';
+
+const fixture = (name: string): string =>
+  fileURLToPath(new URL(`../fixtures/videos/${name}`, import.meta.url));
+const original = fileURLToPath(new URL('../../data/original/videos.csv', import.meta.url));
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('Function: readVideos', () => {
+  it('reads the original metadata aligned with the video ids, tags split on |', async () => {
+    const videos = await readVideos(original, ['v005', 'v001']);
+
+    expect(videos).toEqual({
+      file: original,
+      metadata: [
+        {
+          title: 'Lo-fi Beats to Study To',
+          lengthSeconds: 3600,
+          tags: ['music', 'lofi', 'study'],
+          language: 'en',
+          likes: 0,
+          views: 1,
+        },
+        {
+          title: 'Intro to Machine Learning',
+          lengthSeconds: 600,
+          tags: ['education', 'machine-learning', 'beginner'],
+          language: 'en',
+          likes: 1,
+          views: 2,
+        },
+      ],
+      matched: 2,
+      unmatched: 3,
+      bad: { rows: 5, count: 0, byReason: {}, examples: [] },
+      sha256: createHash('sha256').update(readFileSync(original)).digest('hex'),
+    });
+  });
+
+  it('leaves videos without a row null, drops empty cells and tags, and keeps quoted commas', async () => {
+    const videos = await readVideos(fixture('good.csv'), ['v1', 'v2', 'v3']);
+
+    expect({ metadata: videos.metadata, matched: videos.matched, unmatched: videos.unmatched }).toEqual({
+      metadata: [
+        { title: 'Intro', lengthSeconds: 60.5, likes: 0, views: 10 },
+        {
+          title: 'Cooking, Fast',
+          lengthSeconds: 300,
+          tags: ['cooking', 'quick'],
+          language: 'en',
+          likes: 5,
+          views: 100,
+        },
+        null,
+      ],
+      matched: 2,
+      unmatched: 1,
+    });
+  });
+
+  it('reports bad rows with their lines and keeps the first row of a repeated video', async () => {
+    const videos = await readVideos(fixture('bad.csv'), ['v1', 'v2', 'v3', 'v4', 'v5'], {
+      maxBadFraction: 1,
+    });
+
+    expect({ metadata: videos.metadata, bad: videos.bad }).toEqual({
+      metadata: [
+        { title: 'A', lengthSeconds: 60, tags: ['a'], language: 'en', likes: 1, views: 2 },
+        null,
+        null,
+        null,
+        { title: 'F', lengthSeconds: 60, tags: ['f'], language: 'en', likes: 1, views: 2 },
+      ],
+      bad: {
+        rows: 7,
+        count: 5,
+        byReason: { 'bad-number': 2, 'duplicate-video': 1, 'column-count': 1, 'missing-video': 1 },
+        examples: [
+          {
+            line: 3,
+            reason: 'bad-number',
+            message: 'lengthSeconds "ten" is not a non-negative number',
+            text: 'v2,B,ten,b,1,2,en',
+          },
+          {
+            line: 4,
+            reason: 'duplicate-video',
+            message: 'video v1 already described on line 2',
+            text: 'v1,A again,60,a,1,2,en',
+          },
+          {
+            line: 5,
+            reason: 'bad-number',
+            message: 'likes "1.5" is not a non-negative integer',
+            text: 'v3,C,60,c,1.5,2,en',
+          },
+          { line: 6, reason: 'column-count', message: 'expected 7 columns, found 3', text: 'v4,D,60' },
+          { line: 7, reason: 'missing-video', message: 'missing video id', text: ',E,60,e,1,2,en' },
+        ],
+      },
+    });
+  });
+
+  it('stops above the bad-row threshold with InputInvalidError naming file and lines', async () => {
+    const file = fixture('bad.csv');
+
+    const error = await rejection(readVideos(file, ['v1'], { maxBadFraction: 0.5 }));
+
+    expect(error).toBeInstanceOf(InputInvalidError);
+    expect(error.message).toContain(`${file}: 5 of 7 rows bad (71.43%)`);
+    expect(error.message).toContain('line 4: video v1 already described on line 2');
+  });
+
+  it('reads a file with only some of the columns and another tag separator', async () => {
+    const videos = await readVideos(fixture('tags-only.csv'), ['v1', 'v2'], { tagSeparator: ';' });
+
+    expect(videos.metadata).toEqual([{ tags: ['a', 'b'] }, { tags: ['c'] }]);
+  });
+
+  it('refuses a header without videoId', async () => {
+    const error = await rejection(readVideos(fixture('no-id.csv'), ['v1']));
+
+    expect(error).toBeInstanceOf(InputInvalidError);
+    expect(error.message).toMatch(/no-id\.csv: header lacks column videoId \(line 1 has: id, title\)/);
+  });
+});

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { InvalidRequestError } from '../../src/errors.js';
+import { createSchemas, fieldPath, jsonSchemas, parseOrThrow, schemas } from '../../src/schemas.js';
+
+/** The issues parseOrThrow raises for `input`, or 'ok'. */
+function issuesOf(input: unknown, schema: z.ZodType = schemas.recommendRequest): unknown {
+  try {
+    parseOrThrow(schema, input);
+    return 'ok';
+  } catch (error) {
+    if (!(error instanceof InvalidRequestError)) throw error;
+    return error.issues;
+  }
+}
+
+describe('Schema: recommendRequest', () => {
+  it('accepts the original request exactly as sent, adding nothing', () => {
+    expect(parseOrThrow(schemas.recommendRequest, { user_id: 'u001', k: 3 })).toEqual({
+      user_id: 'u001',
+      k: 3,
+    });
+  });
+
+  it('accepts every additive field', () => {
+    const body = {
+      user_id: 'u001',
+      k: 10,
+      fallback: 'popular',
+      exclude: ['v1'],
+      allow: ['v2'],
+      keep_watched: true,
+      filter: { language: ['en', 'it'], tags: ['food'] },
+      include_metadata: true,
+    };
+    expect(parseOrThrow(schemas.recommendRequest, body)).toEqual(body);
+    expect(
+      parseOrThrow(schemas.recommendRequest, { watched: ['v1', { video_id: 'v2', weight: 2 }] }),
+    ).toEqual({
+      watched: ['v1', { video_id: 'v2', weight: 2 }],
+    });
+    expect(parseOrThrow(schemas.recommendRequest, { video_id: 'v1' })).toEqual({ video_id: 'v1' });
+  });
+
+  it('names the field and the rule of each failure', () => {
+    const k = [{ field: 'k', message: 'must be an integer between 1 and 100' }];
+    expect(issuesOf({ user_id: 'u001', k: 0 })).toEqual(k);
+    expect(issuesOf({ user_id: 'u001', k: '3' })).toEqual(k);
+    expect(issuesOf({ user_id: 'u001', k: 2.5 })).toEqual(k);
+    expect(issuesOf({ user_id: 'u001', k: 101 })).toEqual(k);
+    expect(issuesOf({ k: 3 })).toEqual([{ field: 'user_id', message: 'is required' }]);
+    expect(issuesOf({ user_id: '' })).toEqual([{ field: 'user_id', message: 'must not be empty' }]);
+    expect(issuesOf({ user_id: 7 })).toEqual([{ field: 'user_id', message: 'must be a string' }]);
+    expect(issuesOf([1])).toEqual([{ field: 'body', message: 'must be an object' }]);
+    expect(issuesOf({ user_id: 'u', fallback: 'random' })).toEqual([
+      { field: 'fallback', message: 'must be one of "none", "popular"' },
+    ]);
+    expect(issuesOf({ user_id: 'u', keep_watched: 'yes' })).toEqual([
+      { field: 'keep_watched', message: 'must be true or false' },
+    ]);
+    expect(issuesOf({ watched: [] })).toEqual([{ field: 'watched', message: 'must have at least 1 item' }]);
+    expect(issuesOf({ watched: ['v1', 5] })).toEqual([
+      {
+        field: 'watched[1]',
+        message: 'must be a video id or {"video_id": string, "weight": positive number}',
+      },
+    ]);
+    expect(issuesOf({ video_id: 'v1', user_id: 'u1' })).toEqual([
+      { field: 'video_id', message: 'cannot be combined with user_id or watched' },
+    ]);
+    expect(issuesOf({ user_id: 'u', filter: { tags: 'food' } })).toEqual([
+      { field: 'filter.tags', message: 'must be an array' },
+    ]);
+  });
+
+  it('raises one InvalidRequestError whose message lists every issue', () => {
+    expect(() => parseOrThrow(schemas.recommendRequest, { user_id: 1, k: 0 })).toThrow(
+      new InvalidRequestError(
+        'Invalid request: user_id must be a string; k must be an integer between 1 and 100',
+        [
+          { field: 'user_id', message: 'must be a string' },
+          { field: 'k', message: 'must be an integer between 1 and 100' },
+        ],
+      ),
+    );
+  });
+
+  it('bounds k and batch size by the limits it was built with', () => {
+    const small = createSchemas({ maxK: 3, maxBatch: 2 });
+    expect(issuesOf({ user_id: 'u', k: 4 }, small.recommendRequest)).toEqual([
+      { field: 'k', message: 'must be an integer between 1 and 3' },
+    ]);
+    expect(issuesOf({ requests: [1, 2, 3] }, small.batchEnvelope)).toEqual([
+      { field: 'requests', message: 'must have at most 2 items' },
+    ]);
+  });
+});
+
+describe('Schema: recommendResponse', () => {
+  it('accepts the original response shape and the additive fields', () => {
+    const original = { userId: 'u001', recommendations: [{ videoId: 'v005', score: 0.91 }] };
+    expect(schemas.recommendResponse.parse(original)).toEqual(original);
+    const rich = {
+      recommendations: [
+        { videoId: 'v1', score: 1, title: 't', tags: ['a'], language: 'en', lengthSeconds: 3 },
+      ],
+      source: 'fold-in',
+    };
+    expect(schemas.recommendResponse.parse(rich)).toEqual(rich);
+  });
+});
+
+describe('Function: fieldPath', () => {
+  it('joins keys with dots and indices in brackets', () => {
+    expect([
+      fieldPath([]),
+      fieldPath(['k']),
+      fieldPath(['watched', 0, 'video_id']),
+      fieldPath(['requests', 2]),
+    ]).toEqual(['body', 'k', 'watched[0].video_id', 'requests[2]']);
+  });
+});
+
+describe('Function: jsonSchemas', () => {
+  it('exports JSON Schemas of every request and response for OpenAPI', () => {
+    const all = jsonSchemas();
+    expect(Object.keys(all).sort()).toEqual(
+      [
+        'BatchRequest',
+        'BatchResponse',
+        'ErrorBody',
+        'PingResponse',
+        'RecommendRequest',
+        'RecommendResponse',
+        'SimilarQuery',
+        'UserPath',
+        'UserQuery',
+        'VideoPath',
+      ].sort(),
+    );
+    const request = all.RecommendRequest as { properties: Record<string, unknown> };
+    expect(request.properties.k).toEqual({
+      type: 'integer',
+      minimum: 1,
+      maximum: 100,
+      description: 'how many videos to return',
+    });
+    expect(all.RecommendResponse?.required).toEqual(['recommendations']);
+  });
+});

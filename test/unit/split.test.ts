@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import type { Csr } from '../../src/model-data.js';
+import {
+  compareIds,
+  fmix32,
+  fnv1a32,
+  holdoutKey,
+  idKey,
+  type SplitInput,
+  splitHoldout,
+  testSetDigest,
+} from '../../training/split.js';
+
+/** Interactions from (user, item, value) triples over the given id lists; rows' items ascending by index. */
+function interactions(
+  userIds: string[],
+  videoIds: string[],
+  triples: [string, string, number][],
+): SplitInput {
+  const rows: [number, number][][] = userIds.map(() => []);
+  for (const [u, v, value] of triples) rows[userIds.indexOf(u)]?.push([videoIds.indexOf(v), value]);
+  const indptr = new Int32Array(userIds.length + 1);
+  const indices: number[] = [];
+  const data: number[] = [];
+  rows.forEach((row, r) => {
+    row.sort((a, b) => a[0] - b[0]);
+    for (const [i, value] of row) {
+      indices.push(i);
+      data.push(value);
+    }
+    indptr[r + 1] = indices.length;
+  });
+  const matrix: Csr = {
+    rows: userIds.length,
+    cols: videoIds.length,
+    indptr,
+    indices: Int32Array.from(indices),
+    data: Float32Array.from(data),
+  };
+  return { userIds, videoIds, matrix };
+}
+
+/** The (user, item) pairs of a CSR as "user/item" strings. */
+function pairs(m: Csr, input: SplitInput): string[] {
+  const out: string[] = [];
+  for (let u = 0; u < m.rows; u++) {
+    for (let p = m.indptr[u] ?? 0; p < (m.indptr[u + 1] ?? 0); p++) {
+      out.push(`${input.userIds[u]}/${input.videoIds[m.indices[p] ?? 0]}`);
+    }
+  }
+  return out;
+}
+
+// Known answers below were computed with an independent Python implementation of EVAL.md's formulas.
+describe('Function: fmix32', () => {
+  it('matches the MurmurHash3 finalizer on known inputs', () => {
+    expect([0, 1, 42, 0xffffffff].map(fmix32)).toEqual([0, 1364076727, 142593372, 2180083513]);
+  });
+});
+
+describe('Function: idKey', () => {
+  it('uses the value of canonical integer ids and the FNV-1a hash of anything else', () => {
+    expect(fnv1a32('')).toBe(0x811c9dc5);
+    expect(fnv1a32('a')).toBe(0xe40c292c);
+    expect([idKey('42'), idKey('0'), idKey('u001'), idKey('007'), idKey('4294967296')]).toEqual([
+      42,
+      0,
+      389549267,
+      3804968462,
+      fnv1a32('4294967296'),
+    ]);
+  });
+});
+
+describe('Function: holdoutKey', () => {
+  it('follows EVAL.md key(u, i) = fmix32((fmix32(u ^ 42) + imul(i, 0x9e3779b1)) >>> 0)', () => {
+    expect([holdoutKey(1, 5), holdoutKey(1, 1), holdoutKey(idKey('u001'), idKey('v004'))]).toEqual([
+      838096820, 931240844, 51955926,
+    ]);
+  });
+});
+
+describe('Function: compareIds', () => {
+  it('orders integer ids numerically and others by code units', () => {
+    expect(['10', '9', '100', '1'].sort(compareIds)).toEqual(['1', '9', '10', '100']);
+    expect(['v10', 'v9', 'u1'].sort(compareIds)).toEqual(['u1', 'v10', 'v9']);
+  });
+});
+
+describe('Function: splitHoldout', () => {
+  const input = interactions(
+    ['1', 'u001', '7'],
+    [
+      '1',
+      '2',
+      '3',
+      '4',
+      '5',
+      '10',
+      ...Array.from({ length: 10 }, (_, i) => `v${String(i + 1).padStart(3, '0')}`),
+    ],
+    [
+      ...['1', '2', '3', '4', '5'].map((v): [string, string, number] => ['1', v, 1]),
+      ...Array.from({ length: 10 }, (_, i): [string, string, number] => [
+        'u001',
+        `v${String(i + 1).padStart(3, '0')}`,
+        i + 1,
+      ]),
+      ...['3', '10', '2', '1'].map((v): [string, string, number] => ['7', v, 2]),
+    ],
+  );
+
+  it('holds out the floor(n / 5) lowest-key pairs of users with n >= 5 and keeps the rest in train', () => {
+    // Act
+    const split = splitHoldout(input);
+
+    // Assess: user 1 loses its lowest-key item 5, u001 loses v004 and v006, user 7 (n = 4) keeps all.
+    expect(pairs(split.test, input)).toEqual(['1/5', 'u001/v004', 'u001/v006']);
+    expect({ trainPairs: split.trainPairs, testPairs: split.testPairs, testUsers: split.testUsers }).toEqual({
+      trainPairs: 16,
+      testPairs: 3,
+      testUsers: 2,
+    });
+    expect(Array.from(split.test.data)).toEqual([1, 4, 6]);
+    expect([...pairs(split.train, input), ...pairs(split.test, input)].sort()).toEqual(
+      pairs(input.matrix, input).sort(),
+    );
+    expect([split.train.rows, split.train.cols, split.test.rows, split.test.cols]).toEqual([3, 16, 3, 16]);
+  });
+
+  it('is deterministic for a seed and changes with the seed', () => {
+    const a = pairs(splitHoldout(input, 42).test, input);
+    const b = pairs(splitHoldout(input, 42).test, input);
+    const others = [1, 2, 3, 4, 5].map((seed) => pairs(splitHoldout(input, seed).test, input).join());
+    expect(a).toEqual(b);
+    expect(others.some((other) => other !== a.join())).toBe(true);
+  });
+});
+
+describe('Function: testSetDigest', () => {
+  it('hashes byte-sorted user-tab-item-tab-value lines, newline-terminated', () => {
+    // Prepare: every pair held out (test matrix = all pairs).
+    const input = interactions(
+      ['9', '10'],
+      ['1', '2', '11'],
+      [
+        ['10', '2', 5],
+        ['9', '1', 3],
+        ['10', '11', 1],
+      ],
+    );
+
+    // Act / Assess: sha256 of "10\t11\t1\n10\t2\t5\n9\t1\t3\n".
+    expect(testSetDigest(input.matrix, input.userIds, input.videoIds)).toBe(
+      'ccfd5a8297d829ae1b41b24f00d0c96509d63b481415048463ce1114e14acbc2',
+    );
+  });
+});

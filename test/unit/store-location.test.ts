@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigInvalidError } from '../../src/errors.js';
+import { parseModelUri, resolveModelUri } from '../../src/store/location.js';
+import { s3SettingsFromEnv } from '../../src/store/s3-client.js';
+
+describe('Function: parseModelUri', () => {
+  it('splits s3 URIs into bucket and prefix, trimming slashes', () => {
+    expect([parseModelUri('s3://my-bucket/a/b/'), parseModelUri('s3://my-bucket')]).toEqual([
+      { kind: 's3', bucket: 'my-bucket', prefix: 'a/b', uri: 's3://my-bucket/a/b' },
+      { kind: 's3', bucket: 'my-bucket', prefix: '', uri: 's3://my-bucket' },
+    ]);
+  });
+
+  it('treats file URLs and paths as local directories', () => {
+    expect([parseModelUri('file:///opt/ml/model'), parseModelUri('/tmp/models')]).toEqual([
+      { kind: 'local', dir: '/opt/ml/model', uri: '/opt/ml/model' },
+      { kind: 'local', dir: '/tmp/models', uri: '/tmp/models' },
+    ]);
+  });
+
+  it('refuses empty values, missing buckets and other schemes', () => {
+    const messages = ['', 's3://', 'https://example.com/m'].map((uri) => {
+      try {
+        parseModelUri(uri);
+        return 'accepted';
+      } catch (error) {
+        return error instanceof ConfigInvalidError ? error.message : 'wrong error';
+      }
+    });
+    expect(messages).toEqual([
+      'Model URI is empty',
+      'Model URI s3:// has no valid S3 bucket name (expected s3://bucket/prefix)',
+      'Model URI https://example.com/m has an unsupported scheme (use s3://bucket/prefix or a directory)',
+    ]);
+  });
+});
+
+describe('Function: resolveModelUri', () => {
+  it('prefers MODEL_URI, then /opt/ml/model when it exists, else fails naming MODEL_URI', () => {
+    const none = (): boolean => false;
+    expect([
+      resolveModelUri({ MODEL_URI: 's3://b/p' }, none),
+      resolveModelUri({}, (path) => path === '/opt/ml/model'),
+    ]).toEqual(['s3://b/p', '/opt/ml/model']);
+    expect(() => resolveModelUri({ MODEL_URI: ' ' }, none)).toThrow(
+      /^MODEL_URI is not set and \/opt\/ml\/model does not exist/,
+    );
+  });
+});
+
+describe('Function: s3SettingsFromEnv', () => {
+  it('reads AWS_S3_FORCE_PATH_STYLE as a boolean and names it when invalid', () => {
+    expect([
+      s3SettingsFromEnv({}),
+      s3SettingsFromEnv({ AWS_S3_FORCE_PATH_STYLE: 'true' }),
+      s3SettingsFromEnv({ AWS_S3_FORCE_PATH_STYLE: '0' }),
+    ]).toEqual([{ forcePathStyle: false }, { forcePathStyle: true }, { forcePathStyle: false }]);
+    expect(() => s3SettingsFromEnv({ AWS_S3_FORCE_PATH_STYLE: 'yes' })).toThrow(
+      'Environment variable AWS_S3_FORCE_PATH_STYLE must be true or false, got "yes"',
+    );
+  });
+});

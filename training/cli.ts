@@ -1,0 +1,45 @@
+/**
+ * `npm run train -- [options]`: the training command. Parses and validates the options, runs
+ * {@link runTraining} with a progress bar, and turns any failure into one line on stderr and a non-zero
+ * exit code (2 for bad options, 1 for anything else), never a stack trace.
+ * @module
+ */
+import { ConfigInvalidError } from '../src/errors.js';
+import { s3SettingsFromEnv } from '../src/store/s3-client.js';
+import { buildProgram, parseCliOptions } from './cli-options.js';
+import { runTraining } from './pipeline.js';
+import { createCliReporter } from './progress.js';
+
+/** Runs the CLI on `argv` (as in `process.argv`) and resolves to the exit code. */
+async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram().exitOverride();
+  try {
+    program.parse([...argv]);
+  } catch (error) {
+    // commander has already printed its message (or the help text).
+    const code = (error as { exitCode?: number }).exitCode;
+    return code === 0 ? 0 : 2;
+  }
+  try {
+    const { training, cli } = parseCliOptions(program.opts());
+    const reporter = createCliReporter(cli.quiet);
+    // The training CLI is an entry point like src/config.ts: it reads the one S3 setting the SDK lacks.
+    const { forcePathStyle } = s3SettingsFromEnv(process.env);
+    await runTraining({ ...training, forcePathStyle }, reporter);
+    return 0;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`train: error: ${message}\n`);
+    return error instanceof ConfigInvalidError ? 2 : 1;
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`train: error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
