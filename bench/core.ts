@@ -3,6 +3,7 @@
  * at 64 factors), against a plain pass summing the same Float32Array (the memory-bandwidth floor) and
  * a naive map + sort. Prints milliseconds per query (median of several runs) and the ratio to the floor.
  */
+import { createDotKernel } from '../src/dot-kernel.js';
 import { topKDot } from '../src/topk.js';
 
 const FACTORS = 64;
@@ -71,16 +72,24 @@ function interleaved(runs: number, contenders: Record<string, () => number>): Re
 
 console.log(`bench:core  factors=${FACTORS} k=${K}  node ${process.version}  ms per query: median (min)`);
 console.log(
-  'videos     floor(sum)         score+top-k        ratio med (min)   naive map+sort   naive/fused',
+  'videos     floor(sum)         score+top-k (JS)   ratio med (min)   naive map+sort   naive/fused   score+top-k (WASM SIMD)  ratio  same bits',
 );
 for (const n of SIZES) {
   const items = randomMatrix(n * FACTORS, 12345 + n);
   const query = randomMatrix(FACTORS, 99);
   const runs = n >= 1_000_000 ? 15 : n >= 100_000 ? 41 : 301;
+  const kernel = createDotKernel(items, FACTORS);
   const ms = interleaved(runs, {
     floor: () => sumAll(items),
     fused: () => topKDot(items, FACTORS, query, K).indices[0] ?? 0,
+    wasm: () => topKDot(items, FACTORS, query, K, { kernel }).indices[0] ?? 0,
   });
+  const js = topKDot(items, FACTORS, query, K);
+  const viaWasm = topKDot(items, FACTORS, query, K, { kernel });
+  const identical =
+    kernel !== undefined &&
+    js.indices.join(',') === viaWasm.indices.join(',') &&
+    js.scores.every((s, i) => Object.is(s, viaWasm.scores[i]));
   const slow =
     interleaved(n >= 1_000_000 ? 3 : 5, { naive: () => naive(items, query, n)[0] ?? 0 }).naive ?? [];
   const floor = ms.floor ?? [];
@@ -89,7 +98,7 @@ for (const n of SIZES) {
     naive(items, query, n).join(',') === Array.from(topKDot(items, FACTORS, query, K).indices).join(',');
   const fmt = (xs: number[]) => `${median(xs).toFixed(3)} (${Math.min(...xs).toFixed(3)})`.padEnd(19);
   console.log(
-    `${String(n).padEnd(10)} ${fmt(floor)}${fmt(fused)}${(median(fused) / median(floor)).toFixed(2)} (${(Math.min(...fused) / Math.min(...floor)).toFixed(2)})       ${median(slow).toFixed(1).padStart(10)}      ${(median(slow) / median(fused)).toFixed(0).padStart(6)}x${same ? '' : '  MISMATCH with naive'}`,
+    `${String(n).padEnd(10)} ${fmt(floor)}${fmt(fused)}${(median(fused) / median(floor)).toFixed(2)} (${(Math.min(...fused) / Math.min(...floor)).toFixed(2)})       ${median(slow).toFixed(1).padStart(10)}      ${(median(slow) / median(fused)).toFixed(0).padStart(6)}x      ${fmt(ms.wasm ?? [])}      ${(median(ms.wasm ?? []) / median(floor)).toFixed(2)}  ${identical ? 'yes' : 'NO'}${same ? '' : '  MISMATCH with naive'}`,
   );
 }
 if (sink === Number.NEGATIVE_INFINITY) console.log(sink);

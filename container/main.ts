@@ -42,7 +42,6 @@ function runPrimary(config: Config, workers: number): void {
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) {
         log.info('all workers stopped');
-        log.flush?.();
         process.exit(0);
       }
       return;

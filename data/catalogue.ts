@@ -184,7 +184,7 @@ export function makeVideos(random: Random, count: number, exponent: number): Vid
     [ranks[i], ranks[j]] = [ranks[j] as number, ranks[i] as number];
   }
   const titles = new Map<string, number>();
-  const width = Math.max(3, String(count).length);
+  const width = 3; // the original's u001 style, so its example requests work on the sample
   return ranks.map((rank, i) => {
     const genre = random.int(0, GENRES.length - 1);
     const g = GENRES[genre] as Genre;
@@ -230,7 +230,7 @@ export function makeTasteGroups(random: Random, groups: number): Float64Array[] 
  */
 export function makeUsers(random: Random, count: number, groups: readonly Float64Array[]): User[] {
   const groupShare = groups.map((_, k) => 1 / (k + 2));
-  const width = Math.max(3, String(count).length);
+  const width = 3; // the original's u001 style, so its example requests work on the sample
   return Array.from({ length: count }, (_, i) => {
     const language = random.pick(LANGUAGES.map((l) => l.share));
     const group = random.pick(groupShare);

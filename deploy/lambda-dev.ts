@@ -38,10 +38,18 @@ async function startEmulator(): Promise<{ endpoint: string; child: ChildProcess 
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-  child.once('error', (error) => console.error(`moto_server could not start (pip install "moto[server]"): ${error.message}`));
+  child.once('error', (error) =>
+    console.error(`moto_server could not start (pip install "moto[server]"): ${error.message}`),
+  );
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`moto_server exited (${child.exitCode})`);
-    if (await fetch(`${endpoint}/moto-api/`).then((r) => r.status < 500, () => false)) return { endpoint, child };
+    if (
+      await fetch(`${endpoint}/moto-api/`).then(
+        (r) => r.status < 500,
+        () => false,
+      )
+    )
+      return { endpoint, child };
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill();
@@ -69,7 +77,10 @@ async function publishToEmulator(dir: string, endpoint: string): Promise<string>
 async function main(): Promise<void> {
   const options = new Command('dev:lambda')
     .option('--model <uri>', 'model root: a directory or s3://bucket/prefix', 'artifacts')
-    .option('--emulator', 'publish the local model to a local S3 emulator (moto_server) and serve it from there')
+    .option(
+      '--emulator',
+      'publish the local model to a local S3 emulator (moto_server) and serve it from there',
+    )
     .option('--port <n>', 'HTTP port', '3000')
     .option('--stage <name>', 'stage: the first path segment, as on API Gateway', 'dev')
     .parse(process.argv)
@@ -82,13 +93,21 @@ async function main(): Promise<void> {
   env.AWS_ACCESS_KEY_ID ??= 'local';
   env.AWS_SECRET_ACCESS_KEY ??= 'local';
   if (options.emulator) {
-    if (location.kind !== 'local') throw new Error('--emulator copies a local model directory: give --model <dir>');
+    if (location.kind !== 'local')
+      throw new Error('--emulator copies a local model directory: give --model <dir>');
     const started = await startEmulator();
     emulator = started.child;
-    Object.assign(process.env, { AWS_ENDPOINT_URL: started.endpoint, AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID });
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: started.endpoint,
+      AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID,
+    });
     Object.assign(process.env, { AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY, AWS_REGION: 'us-east-1' });
     modelUri = await publishToEmulator(location.dir, started.endpoint);
-    Object.assign(env, { AWS_ENDPOINT_URL: started.endpoint, AWS_REGION: 'us-east-1', S3_FORCE_PATH_STYLE: 'true' });
+    Object.assign(env, {
+      AWS_ENDPOINT_URL: started.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_S3_FORCE_PATH_STYLE: 'true',
+    });
     console.log(`S3 emulator on ${started.endpoint}; model published to ${modelUri}`);
   }
 
@@ -107,7 +126,9 @@ async function main(): Promise<void> {
     if (text.includes('Server ready')) {
       console.log(`\ndev:lambda ready on ${base} (model ${modelUri})`);
       console.log(`  curl ${base}/ping`);
-      console.log(`  curl -H 'x-api-key: ${key ?? '<key printed above>'}' '${base}/users/<userId>/recommendations?k=5'`);
+      console.log(
+        `  curl -H 'x-api-key: ${key ?? '<key printed above>'}' '${base}/users/<userId>/recommendations?k=5'`,
+      );
       console.log(`API key: ${key ?? 'see above'}`);
     }
   };

@@ -5,11 +5,13 @@
  * @module
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inflateRawSync } from 'node:zlib';
 
+/** Bytes in a kibibyte, for size reports and bounds. */
 export const KiB = 1024;
 
 /** The project root (where serverless.yml lives). */
@@ -34,6 +36,8 @@ export interface Target {
   /** the model's bucket and prefix (s3://bucket/prefix) */
   bucket: string;
   prefix: string;
+  /** more serverless.yml parameters as `name=value` (e.g. `modelRefreshSeconds=300`) */
+  params?: readonly string[];
 }
 
 /** One function's zip: its files, the size of the code (.mjs) and of the zip. */
@@ -53,6 +57,7 @@ export function serverlessArgs(target: Target): string[] {
     target.region,
     `--param=modelBucket=${target.bucket}`,
     `--param=modelPrefix=${target.prefix}`,
+    ...(target.params ?? []).map((param) => `--param=${param}`),
   ];
 }
 
@@ -152,8 +157,34 @@ export function lintTemplate(file: string): { status: number; output: string } {
   return { status: run.status ?? 1, output: `${run.stdout}${run.stderr}`.trim() };
 }
 
-/** Names and uncompressed sizes of a zip's entries, from its central directory. */
-export function zipEntries(zip: Buffer): { name: string; bytes: number }[] {
+/** One entry of a zip's central directory. */
+export interface ZipEntry {
+  name: string;
+  /** uncompressed size */
+  bytes: number;
+  /** 0 stored, 8 deflated */
+  method: number;
+  compressedBytes: number;
+  /** offset of the entry's local header */
+  offset: number;
+}
+
+/** Writes every file of a zip (stored or deflated, as serverless writes them) under `dir`. */
+export function extractZip(zip: Buffer, dir: string): string[] {
+  return zipEntries(zip).map((entry) => {
+    const nameLength = zip.readUInt16LE(entry.offset + 26);
+    const extraLength = zip.readUInt16LE(entry.offset + 28);
+    const start = entry.offset + 30 + nameLength + extraLength;
+    const data = zip.subarray(start, start + entry.compressedBytes);
+    const target = join(dir, entry.name);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, entry.method === 8 ? inflateRawSync(data) : data);
+    return target;
+  });
+}
+
+/** The entries of a zip, from its central directory. */
+export function zipEntries(zip: Buffer): ZipEntry[] {
   // The end-of-central-directory record sits in the last 22 bytes plus an optional comment of up to 64 KiB.
   let end = -1;
   for (let i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 0xffff); i--) {
@@ -165,7 +196,7 @@ export function zipEntries(zip: Buffer): { name: string; bytes: number }[] {
   if (end < 0) throw new Error('not a zip file: no end of central directory');
   const count = zip.readUInt16LE(end + 10);
   let offset = zip.readUInt32LE(end + 16);
-  const entries: { name: string; bytes: number }[] = [];
+  const entries: ZipEntry[] = [];
   for (let i = 0; i < count; i++) {
     if (zip.readUInt32LE(offset) !== 0x02014b50) throw new Error('corrupt zip central directory');
     const nameLength = zip.readUInt16LE(offset + 28);
@@ -174,6 +205,9 @@ export function zipEntries(zip: Buffer): { name: string; bytes: number }[] {
     entries.push({
       name: zip.toString('utf8', offset + 46, offset + 46 + nameLength),
       bytes: zip.readUInt32LE(offset + 24),
+      method: zip.readUInt16LE(offset + 10),
+      compressedBytes: zip.readUInt32LE(offset + 20),
+      offset: zip.readUInt32LE(offset + 42),
     });
     offset += 46 + nameLength + extraLength + commentLength;
   }

@@ -36,6 +36,8 @@ export interface LambdaDeployOptions {
   train: boolean;
   dryRun: boolean;
   remove: boolean;
+  /** extra serverless.yml parameters, `name=value` */
+  params: string[];
 }
 
 /** Stands in for --s3 where no model is read (--dry-run, --remove): serverless.yml still needs the params. */
@@ -51,6 +53,11 @@ export function parseArgs(argv: readonly string[]): LambdaDeployOptions {
     .option('--train', 'train on the shipped sample and publish to --s3 first', false)
     .option('--dry-run', 'serverless package + cfn-lint only; no AWS calls', false)
     .option('--remove', 'remove the stack of --stage', false)
+    .option(
+      '--param <name=value...>',
+      'more serverless.yml parameters (modelRefreshSeconds, quotaPerDay, ...)',
+      [],
+    )
     .exitOverride()
     .parse(argv, { from: 'user' });
   const o = program.opts<{
@@ -60,8 +67,17 @@ export function parseArgs(argv: readonly string[]): LambdaDeployOptions {
     train: boolean;
     dryRun: boolean;
     remove: boolean;
+    param: string[];
   }>();
-  return { stage: o.stage, region: o.region, s3: o.s3, train: o.train, dryRun: o.dryRun, remove: o.remove };
+  return {
+    stage: o.stage,
+    region: o.region,
+    s3: o.s3,
+    train: o.train,
+    dryRun: o.dryRun,
+    remove: o.remove,
+    params: o.param,
+  };
 }
 
 /** Bucket and prefix of an s3:// model root; a prefix is required so IAM can be limited to it. */
@@ -70,7 +86,13 @@ export function targetOf(options: LambdaDeployOptions, s3 = options.s3 ?? PLACEH
   if (location.kind !== 's3' || location.prefix === '') {
     throw new Error(`--s3 must be s3://bucket/prefix with a non-empty prefix (got ${s3})`);
   }
-  return { stage: options.stage, region: options.region, bucket: location.bucket, prefix: location.prefix };
+  return {
+    stage: options.stage,
+    region: options.region,
+    bucket: location.bucket,
+    prefix: location.prefix,
+    params: options.params,
+  };
 }
 
 /** `serverless package` into a temporary directory, then cfn-lint; true when both are clean. */

@@ -21,14 +21,29 @@ const store = createModelStore<Recommender>({
   },
 });
 
+let lastCheck = performance.now();
+
 /**
  * The loaded recommender, loading it first when init could not (or a previous request failed to).
  * Undefined when loading fails again: the service then answers 503 MODEL_NOT_LOADED, the same body as
- * the container, and the reason goes to the log.
+ * the container, and the reason goes to the log. With MODEL_REFRESH_SECONDS set, a request arriving that
+ * long after the last check first asks whether `latest.json` moved (a conditional GET) and swaps models:
+ * a timer would not fire while Lambda freezes the environment between requests.
  */
 export async function recommender(): Promise<Recommender | undefined> {
   const current = store.current();
-  if (current) return current;
+  if (current) {
+    if (
+      config.modelRefreshSeconds > 0 &&
+      performance.now() - lastCheck >= config.modelRefreshSeconds * 1000
+    ) {
+      lastCheck = performance.now();
+      // Never rejects; on failure the store logs it and keeps serving the current model.
+      await store.refreshNow();
+      return store.current();
+    }
+    return current;
+  }
   try {
     return await store.load();
   } catch {

@@ -83,7 +83,7 @@ export const CONFIG_VARIABLES = {
     doc: 'how long SIGTERM waits for in-flight requests (SageMaker kills at 30 s)',
     schema: integer(1, 25, 20),
   },
-  S3_FORCE_PATH_STYLE: {
+  AWS_S3_FORCE_PATH_STYLE: {
     doc: 'path-style S3 addressing, for emulators such as moto',
     schema: boolean(false),
   },
@@ -149,7 +149,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: v.HOST,
     workers: v.WORKERS,
     shutdownTimeoutSeconds: v.SHUTDOWN_TIMEOUT_SECONDS,
-    s3ForcePathStyle: v.S3_FORCE_PATH_STYLE,
+    s3ForcePathStyle: v.AWS_S3_FORCE_PATH_STYLE,
     s3Endpoint: v.AWS_ENDPOINT_URL_S3 ?? v.AWS_ENDPOINT_URL,
     awsRegion: v.AWS_REGION,
   };

@@ -3,6 +3,7 @@
  * values and turns them into {@link TrainingOptions}. Every default lives here.
  * @module
  */
+import { availableParallelism } from 'node:os';
 import { isAbsolute, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
@@ -14,6 +15,9 @@ import type { TrainingOptions } from './pipeline.js';
 import { type ColumnRef, EVENT_LAYOUTS, type EventLayout } from './read-events.js';
 import { SPLIT_SEED } from './split.js';
 import { TIMESTAMP_FORMATS } from './timestamps.js';
+
+/** Every core by default: threads change speed only, never the factors (train.ts sums in a fixed order). */
+export const DEFAULT_THREADS = Math.min(availableParallelism(), 8);
 
 /** The shipped realistic sample, used when no --interactions is given. */
 export const SAMPLE_INTERACTIONS = fileURLToPath(new URL('../data/sample/interactions.csv', import.meta.url));
@@ -107,7 +111,11 @@ export function buildProgram(): Command {
     .option('--alpha <x>', 'confidence scale: observed pairs weigh alpha * value', String(d.alpha))
     .option('--iterations <n>', 'ALS iterations', String(d.iterations))
     .option('--cg-steps <n>', 'conjugate-gradient steps per update', String(d.cgSteps))
-    .option('--threads <n>', 'worker threads', String(d.threads))
+    .option(
+      '--threads <n>',
+      'worker threads; the factors are identical at any count',
+      String(DEFAULT_THREADS),
+    )
     .option('--seed <n>', 'factor initialisation seed', String(d.seed))
     .option('--split-seed <n>', 'evaluation holdout seed', String(SPLIT_SEED))
     .option(

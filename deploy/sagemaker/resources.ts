@@ -172,7 +172,12 @@ export async function ensureEndpoint(
     );
     return 'created';
   }
-  if (existing.EndpointConfigName === configName && existing.EndpointStatus !== 'Failed') return 'unchanged';
+  if (existing.EndpointStatus === 'Failed') {
+    throw new Error(
+      `endpoint ${name} is Failed (${existing.FailureReason ?? 'no reason given'}); run with --teardown, then deploy again`,
+    );
+  }
+  if (existing.EndpointConfigName === configName) return 'unchanged';
   if (existing.EndpointStatus === 'Creating' || existing.EndpointStatus === 'Updating') {
     throw new Error(`endpoint ${name} is ${existing.EndpointStatus}; run again once it settles`);
   }

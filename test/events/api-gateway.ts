@@ -1,7 +1,10 @@
 /**
- * API Gateway REST (v1) proxy events for the handler tests: one real-shaped fixture per route in
- * `apigw-rest/*.json`, and {@link eventFor}, which turns an HTTP request (a shared api-case) into the
- * event API Gateway would send for it, starting from that route's fixture.
+ * API Gateway REST (v1) proxy events for the handler tests: one fixture per route in `apigw-rest/*.json`,
+ * and {@link eventFor}, which turns an HTTP request (a shared api-case) into the event API Gateway would
+ * send for it, starting from that route's fixture. The fixtures have the full shape of the REST API proxy
+ * event in the Lambda developer guide's API Gateway sample (CloudFront edge headers, single- and multi-value
+ * headers and query, `requestContext` with stage, request id and the API-key identity), as a `curl` request
+ * through a `dev` stage produces it.
  * @module
  */
 import { readFileSync } from 'node:fs';

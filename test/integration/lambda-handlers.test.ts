@@ -1,9 +1,17 @@
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { encodeModel } from '../../src/artifact/encode.js';
 import { publishModel } from '../../src/store/publish.js';
 import { eventFor, lambdaContext, loadEvent, ROUTES, type Route } from '../events/api-gateway.js';
-import { type ApiCase, casesFor, FIXTURE_VERSION, fixtureArtifact } from '../helpers/api-cases.js';
+import {
+  type ApiCase,
+  casesFor,
+  FIXTURE_PARAMS,
+  FIXTURE_VERSION,
+  fixtureArtifact,
+  fixtureModelData,
+} from '../helpers/api-cases.js';
 import { type Moto, startMoto } from '../helpers/moto.js';
 import { motoClient } from '../helpers/s3-spy.js';
 
@@ -15,11 +23,12 @@ let moto: Moto;
 let s3: S3Client;
 
 /** Fresh handler modules (new init phase) reading the model from `prefix` in the S3 emulator. */
-async function coldStart(prefix: string): Promise<Handlers> {
+async function coldStart(prefix: string, refreshSeconds = 0): Promise<Handlers> {
   vi.resetModules();
   Object.assign(process.env, {
     MODEL_URI: `s3://${BUCKET}/${prefix}`,
-    S3_FORCE_PATH_STYLE: 'true',
+    MODEL_REFRESH_SECONDS: String(refreshSeconds),
+    AWS_S3_FORCE_PATH_STYLE: 'true',
     LOG_LEVEL: 'silent',
   });
   const handlers: Partial<Handlers> = {};
@@ -209,5 +218,32 @@ describe('Function: handler (no model published yet)', () => {
       before: 503,
       after: { status: 200, body: { status: 'ok', modelVersion: FIXTURE_VERSION } },
     });
+  });
+});
+
+describe('Function: handler (MODEL_REFRESH_SECONDS set)', () => {
+  it('swaps to a newly published version on the first request after the interval', async () => {
+    // Prepare
+    await publishModel(`s3://${BUCKET}/rolling`, fixtureArtifact(), {}, { s3 });
+    const handlers = await coldStart('rolling', 1);
+    const ping = async () =>
+      parsed(await call(handlers, { request: { method: 'GET', path: '/ping', headers: {} } }));
+    const before = await ping();
+    const next = encodeModel(fixtureModelData(), {
+      params: FIXTURE_PARAMS,
+      datasetDigest: 'next',
+      createdAt: new Date('2025-02-01T00:00:00.000Z'),
+    });
+    await publishModel(`s3://${BUCKET}/rolling`, next, {}, { s3 });
+    const soon = await ping();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // Act
+    const later = await ping();
+    // Assess
+    expect([before.body.modelVersion, soon.body.modelVersion, later.body.modelVersion]).toEqual([
+      FIXTURE_VERSION,
+      FIXTURE_VERSION,
+      next.manifest.version,
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigInvalidError } from '../../src/errors.js';
-import { buildProgram, parseCliOptions } from '../../training/cli-options.js';
+import { buildProgram, DEFAULT_THREADS, parseCliOptions } from '../../training/cli-options.js';
 
 /** Parses argv the way the CLI does (commander, then zod) without running anything. */
 function parse(args: string[]): ReturnType<typeof parseCliOptions> {
@@ -25,7 +25,7 @@ describe('Function: parseCliOptions', () => {
           alpha: 1,
           iterations: 15,
           cgSteps: 3,
-          threads: 1,
+          threads: DEFAULT_THREADS,
           seed: 42,
         },
         splitSeed: 42,

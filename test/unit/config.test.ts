@@ -36,7 +36,7 @@ describe('Function: loadConfig', () => {
         HOST: '127.0.0.1',
         WORKERS: '2',
         SHUTDOWN_TIMEOUT_SECONDS: '10',
-        S3_FORCE_PATH_STYLE: 'true',
+        AWS_S3_FORCE_PATH_STYLE: 'true',
         AWS_ENDPOINT_URL: 'http://127.0.0.1:5000',
         AWS_REGION: 'eu-west-1',
       }),
@@ -95,8 +95,8 @@ describe('Function: loadConfig', () => {
         'Invalid environment variable LOG_LEVEL must be one of trace, debug, info, warn, error, silent (got "loud")',
       ],
       [
-        { S3_FORCE_PATH_STYLE: 'maybe' },
-        'Invalid environment variable S3_FORCE_PATH_STYLE must be true or false (got "maybe")',
+        { AWS_S3_FORCE_PATH_STYLE: 'maybe' },
+        'Invalid environment variable AWS_S3_FORCE_PATH_STYLE must be true or false (got "maybe")',
       ],
     ];
     for (const [env, message] of cases) {

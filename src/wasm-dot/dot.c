@@ -1,0 +1,45 @@
+/*
+ * WebAssembly SIMD scoring kernel of top-k: the dot product of many float32 rows with one float64
+ * query, float64 accumulation. Bit-identical to topk.ts's JS `dotRow`: the same products (float32 x
+ * float64 promoted, exact) summed in the same order into the same four partial sums
+ * (s0,s1 | s2,s3 as two f64x2 lanes), tail into s0, then (s0 + s1) + (s2 + s3). WebAssembly has
+ * no fused multiply-add in SIMD128 and clang does not reassociate without -ffast-math, so the
+ * rounding matches exactly. Built by build.sh into dot-wasm.ts (committed).
+ * No stack, no globals, no allocation: it works only through the pointers it is given.
+ */
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(name)))
+
+static inline double dot_row(const float *row, const double *q, int dim) {
+  v128_t a = wasm_f64x2_splat(0.0), b = a; /* a = (s0, s1), b = (s2, s3) */
+  int f = 0;
+  for (; f + 8 <= dim; f += 8) {
+    v128_t lo = wasm_v128_load(row + f);
+    v128_t hi = wasm_v128_load(row + f + 4);
+    v128_t m01 = wasm_f64x2_promote_low_f32x4(lo);
+    v128_t m23 = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(lo, lo, 2, 3, 0, 1));
+    v128_t m45 = wasm_f64x2_promote_low_f32x4(hi);
+    v128_t m67 = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(hi, hi, 2, 3, 0, 1));
+    a = wasm_f64x2_add(a, wasm_f64x2_add(wasm_f64x2_mul(m01, wasm_v128_load(q + f)),
+                                         wasm_f64x2_mul(m45, wasm_v128_load(q + f + 4))));
+    b = wasm_f64x2_add(b, wasm_f64x2_add(wasm_f64x2_mul(m23, wasm_v128_load(q + f + 2)),
+                                         wasm_f64x2_mul(m67, wasm_v128_load(q + f + 6))));
+  }
+  double s0 = wasm_f64x2_extract_lane(a, 0);
+  for (; f < dim; f++) s0 += (double)row[f] * q[f];
+  return (s0 + wasm_f64x2_extract_lane(a, 1)) + (wasm_f64x2_extract_lane(b, 0) + wasm_f64x2_extract_lane(b, 1));
+}
+
+/* out[i] = row (first + i) . q for i < count */
+EXPORT("score_range")
+void score_range(const float *m, int dim, const double *q, int first, int count, double *out) {
+  const float *row = m + (unsigned long)first * (unsigned)dim;
+  for (int i = 0; i < count; i++, row += dim) out[i] = dot_row(row, q, dim);
+}
+
+/* out[i] = row rows[i] . q for i < count */
+EXPORT("score_rows")
+void score_rows(const float *m, int dim, const double *q, const int *rows, int count, double *out) {
+  for (int i = 0; i < count; i++) out[i] = dot_row(m + (unsigned long)rows[i] * (unsigned)dim, q, dim);
+}
