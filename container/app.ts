@@ -91,13 +91,13 @@ function normalise(error: FastifyError | RecommenderError | Error): Error {
 }
 
 /** Bytes of log lines buffered before one write to stdout; see {@link createLogger}. */
-const LOG_BUFFER_BYTES = 16 * 1024;
+const LOG_BUFFER_BYTES = 8 * 1024;
 /** Buffered lines are written at least this often, so a quiet server's last lines still show. */
 const LOG_FLUSH_MS = 1000;
 
 /**
  * Creates a pino logger writing one JSON object per line, `level` as a label like the Lambda logs.
- * On stdout, lines are buffered up to 16 KB (or 1 s) and written asynchronously: one write per line
+ * On stdout, lines are buffered up to 8 KB (or 1 s) and written asynchronously: one write per line
  * cost about a tenth of the server's throughput under load (bench/serve.ts). pino flushes the
  * buffer synchronously when the process exits.
  */

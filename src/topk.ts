@@ -186,6 +186,8 @@ export function topKDot(
   const count = candidates ? candidates.length : rows;
   if (kernel && kernel.dim === dim && kernel.rows === rows) {
     kernel.setQuery(query);
+    let worstScore = Number.NEGATIVE_INFINITY;
+    let worstRow = -1;
     for (let start = 0; start < count; start += DOT_BLOCK) {
       const n = Math.min(DOT_BLOCK, count - start);
       const scores = candidates
@@ -195,7 +197,18 @@ export function topKDot(
         const row = candidates ? (candidates[start + i] as number) : start + i;
         let score = scores[i] as number;
         if (rowScale) score *= rowScale[row] as number;
-        if (heap.admits(score, row) && !sortedHas(excluded, row)) heap.push(score, row);
+        // Most rows lose to the worst kept entry: test that with locals before touching the heap.
+        if (
+          heap.size === heap.capacity &&
+          !(score > worstScore || (score === worstScore && row < worstRow))
+        ) {
+          continue;
+        }
+        if (heap.admits(score, row) && !sortedHas(excluded, row)) {
+          heap.push(score, row);
+          worstScore = heap.scores[0] as number;
+          worstRow = heap.indices[0] as number;
+        }
       }
     }
     return heap.drain();

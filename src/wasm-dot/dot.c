@@ -31,11 +31,42 @@ static inline double dot_row(const float *row, const double *q, int dim) {
   return (s0 + wasm_f64x2_extract_lane(a, 1)) + (wasm_f64x2_extract_lane(b, 0) + wasm_f64x2_extract_lane(b, 1));
 }
 
+/* Two rows per pass share the query loads; each row's arithmetic is exactly dot_row's. */
+static inline void dot_two(const float *r, const float *t, const double *q, int dim, double *out) {
+  v128_t a = wasm_f64x2_splat(0.0), b = a, c = a, d = a;
+  int f = 0;
+  for (; f + 8 <= dim; f += 8) {
+    v128_t q01 = wasm_v128_load(q + f), q23 = wasm_v128_load(q + f + 2);
+    v128_t q45 = wasm_v128_load(q + f + 4), q67 = wasm_v128_load(q + f + 6);
+    v128_t lo = wasm_v128_load(r + f), hi = wasm_v128_load(r + f + 4);
+    v128_t lo2 = wasm_v128_load(t + f), hi2 = wasm_v128_load(t + f + 4);
+    a = wasm_f64x2_add(a, wasm_f64x2_add(wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(lo), q01),
+                                         wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(hi), q45)));
+    b = wasm_f64x2_add(b, wasm_f64x2_add(
+                              wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(lo, lo, 2, 3, 0, 1)), q23),
+                              wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(hi, hi, 2, 3, 0, 1)), q67)));
+    c = wasm_f64x2_add(c, wasm_f64x2_add(wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(lo2), q01),
+                                         wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(hi2), q45)));
+    d = wasm_f64x2_add(d, wasm_f64x2_add(
+                              wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(lo2, lo2, 2, 3, 0, 1)), q23),
+                              wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(hi2, hi2, 2, 3, 0, 1)), q67)));
+  }
+  double s0 = wasm_f64x2_extract_lane(a, 0), t0 = wasm_f64x2_extract_lane(c, 0);
+  for (; f < dim; f++) {
+    s0 += (double)r[f] * q[f];
+    t0 += (double)t[f] * q[f];
+  }
+  out[0] = (s0 + wasm_f64x2_extract_lane(a, 1)) + (wasm_f64x2_extract_lane(b, 0) + wasm_f64x2_extract_lane(b, 1));
+  out[1] = (t0 + wasm_f64x2_extract_lane(c, 1)) + (wasm_f64x2_extract_lane(d, 0) + wasm_f64x2_extract_lane(d, 1));
+}
+
 /* out[i] = row (first + i) . q for i < count */
 EXPORT("score_range")
 void score_range(const float *m, int dim, const double *q, int first, int count, double *out) {
   const float *row = m + (unsigned long)first * (unsigned)dim;
-  for (int i = 0; i < count; i++, row += dim) out[i] = dot_row(row, q, dim);
+  int i = 0;
+  for (; i + 2 <= count; i += 2, row += 2 * dim) dot_two(row, row + dim, q, dim, out + i);
+  if (i < count) out[i] = dot_row(row, q, dim);
 }
 
 /* out[i] = row rows[i] . q for i < count */
@@ -43,3 +74,4 @@ EXPORT("score_rows")
 void score_rows(const float *m, int dim, const double *q, const int *rows, int count, double *out) {
   for (int i = 0; i < count; i++) out[i] = dot_row(m + (unsigned long)rows[i] * (unsigned)dim, q, dim);
 }
+

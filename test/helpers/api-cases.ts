@@ -112,7 +112,6 @@ export interface ApiCase {
 }
 
 const BOTH: readonly Target[] = ['lambda', 'container'];
-const LAMBDA: readonly Target[] = ['lambda'];
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
 const post = (body: string, headers: Record<string, string> = JSON_HEADERS) => ({
@@ -345,7 +344,7 @@ export const apiCases: readonly ApiCase[] = [
   {
     name: 'REST: user recommendations',
     model: 'fixture',
-    targets: LAMBDA,
+    targets: BOTH,
     request: { method: 'GET', path: '/users/u001/recommendations', query: { k: '3' }, headers: {} },
     expected: {
       status: 200,
@@ -362,28 +361,28 @@ export const apiCases: readonly ApiCase[] = [
   {
     name: 'REST: unknown user is 404',
     model: 'fixture',
-    targets: LAMBDA,
+    targets: BOTH,
     request: { method: 'GET', path: '/users/u999/recommendations', headers: {} },
     expected: { status: 404, body: { error: { code: 'UNKNOWN_USER', message: 'Unknown user: u999' } } },
   },
   {
     name: 'REST: bad k in the query is 400 naming k',
     model: 'fixture',
-    targets: LAMBDA,
+    targets: BOTH,
     request: { method: 'GET', path: '/users/u001/recommendations', query: { k: 'abc' }, headers: {} },
     expected: invalid('k', K_RULE),
   },
   {
     name: 'REST: similar videos',
     model: 'fixture',
-    targets: LAMBDA,
+    targets: BOTH,
     request: { method: 'GET', path: '/videos/v001/similar', query: { k: '2' }, headers: {} },
     expected: { status: 200, body: similarVideos(rec, 'v001', { k: '2' }) },
   },
   {
     name: 'REST: unknown video is 404',
     model: 'fixture',
-    targets: LAMBDA,
+    targets: BOTH,
     request: { method: 'GET', path: '/videos/v999/similar', headers: {} },
     expected: { status: 404, body: { error: { code: 'UNKNOWN_VIDEO', message: 'Unknown video: v999' } } },
   },

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { ALS_DEFAULTS } from '../../src/als/train.js';
+import { type EncodedArtifact, encodeModel } from '../../src/artifact/encode.js';
 import type { Csr, ModelData, VideoMeta } from '../../src/model-data.js';
 
 /** Options for {@link tinyModel}; every field has a small default. */
@@ -114,4 +116,22 @@ export function fingerprint(model: ModelData): Record<string, unknown> {
     popularity: f(model.popularity),
     metadata: model.metadata,
   };
+}
+
+/** Options for {@link tinyArtifact}: the model's, plus the publish minute that orders versions. */
+export interface TinyArtifactOptions extends TinyModelOptions {
+  /** minute of 2025-01-01 00:xx UTC used as createdAt, default the seed */
+  minute?: number;
+  metrics?: Record<string, unknown>;
+}
+
+/** An encoded {@link tinyModel}: versions sort by `minute`, digests differ by seed. */
+export function tinyArtifact(options: TinyArtifactOptions = {}): EncodedArtifact {
+  const seed = options.seed ?? 1;
+  return encodeModel(tinyModel(options), {
+    params: { ...ALS_DEFAULTS, factors: options.factors ?? 4 },
+    datasetDigest: `digest-${seed}`,
+    ...(options.metrics && { metrics: options.metrics }),
+    createdAt: new Date(Date.UTC(2025, 0, 1, 0, options.minute ?? seed)),
+  });
 }

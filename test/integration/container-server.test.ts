@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../container/server.js';
 import { loadConfig } from '../../src/config.js';
 import { publishModel } from '../../src/store/index.js';
-import { apiCases, FIXTURE_VERSION, fixtureArtifact, urlOf } from '../helpers/api-cases.js';
+import { casesFor, FIXTURE_VERSION, fixtureArtifact, urlOf } from '../helpers/api-cases.js';
 import { freePort } from '../helpers/moto.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -74,7 +74,7 @@ describe('Function: startServer', () => {
     });
   });
 
-  for (const apiCase of apiCases.filter((c) => c.model === 'fixture')) {
+  for (const apiCase of casesFor('container').filter((c) => c.model === 'fixture')) {
     it(`answers the shared case over HTTP: ${apiCase.name}`, async () => {
       await server.ready;
       const response = await fetch(`${base}${urlOf(apiCase)}`, {

@@ -1,30 +1,16 @@
 import { CreateBucketCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EncodedArtifact, encodeModel } from '../../src/artifact/encode.js';
+import type { EncodedArtifact } from '../../src/artifact/encode.js';
 import { createModelStore } from '../../src/store/model-store.js';
 import { publishModel } from '../../src/store/publish.js';
 import { type Moto, startMoto } from '../helpers/moto.js';
 import { injectFault, motoClient, recordCalls } from '../helpers/s3-spy.js';
-import { fingerprint, type TinyModelOptions, tinyModel } from '../helpers/tiny-model.js';
+import { fingerprint, type TinyModelOptions, tinyArtifact, tinyModel } from '../helpers/tiny-model.js';
 
-const params = {
-  factors: 4,
-  regularization: 0.01,
-  alpha: 1,
-  iterations: 15,
-  cgSteps: 3,
-  threads: 1,
-  seed: 42,
-};
 const MiB = 1024 * 1024;
 
 function artifact(options: TinyModelOptions): EncodedArtifact {
-  return encodeModel(tinyModel(options), {
-    params: { ...params, factors: options.factors ?? 4 },
-    datasetDigest: 'digest',
-    metrics: { note: 'integration' },
-    createdAt: new Date(Date.UTC(2025, 0, 1, 0, options.seed ?? 1)),
-  });
+  return tinyArtifact({ ...options, metrics: { note: 'integration' } });
 }
 
 async function text(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {

@@ -1,6 +1,6 @@
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type EncodedArtifact, encodeModel } from '../../src/artifact/encode.js';
+import type { EncodedArtifact } from '../../src/artifact/encode.js';
 import { ArtifactInvalidError, ModelNotLoadedError } from '../../src/errors.js';
 import { type ModelLocation, parseModelUri } from '../../src/store/location.js';
 import { createModelStore } from '../../src/store/model-store.js';
@@ -9,24 +9,10 @@ import { DEFAULT_RETRY } from '../../src/store/retry.js';
 import { s3Source } from '../../src/store/s3-source.js';
 import { freePort, type Moto, startMoto } from '../helpers/moto.js';
 import { injectFault, motoClient, recordCalls } from '../helpers/s3-spy.js';
-import { tinyModel } from '../helpers/tiny-model.js';
-
-const params = {
-  factors: 4,
-  regularization: 0.01,
-  alpha: 1,
-  iterations: 15,
-  cgSteps: 3,
-  threads: 1,
-  seed: 42,
-};
+import { tinyArtifact, tinyModel } from '../helpers/tiny-model.js';
 
 function artifact(seed: number): EncodedArtifact {
-  return encodeModel(tinyModel({ seed }), {
-    params,
-    datasetDigest: `digest-${seed}`,
-    createdAt: new Date(Date.UTC(2025, 0, 1, 0, seed)),
-  });
+  return tinyArtifact({ seed });
 }
 
 let moto: Moto;

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModelStore } from '../../src/store/model-store.js';
+import { DEFAULT_THREADS } from '../../training/cli-options.js';
 import { buildInteractions } from '../../training/features.js';
 import { readEvents } from '../../training/read-events.js';
 import { splitHoldout, testSetDigest } from '../../training/split.js';
@@ -87,7 +88,7 @@ describe('CLI: npm run train', () => {
       alpha: 1,
       iterations: 3,
       cgSteps: 3,
-      threads: 1,
+      threads: DEFAULT_THREADS,
       seed: 42,
     });
     // Five users with at most 3 videos each: nobody has the 5 pairs the holdout needs, and the manifest says so.

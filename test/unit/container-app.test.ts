@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type RecommenderProvider } from '../../container/app.js';
 import type { Recommender } from '../../src/recommender.js';
-import { apiCases, FIXTURE_VERSION, fixtureRecommender, urlOf } from '../helpers/api-cases.js';
+import { casesFor, FIXTURE_VERSION, fixtureRecommender, urlOf } from '../helpers/api-cases.js';
 
 const CONFIG = { maxBodyBytes: 4096, logLevel: 'info' as const, maxK: 100, maxBatch: 1000 };
 const U001_TOP1 = { userId: 'u001', recommendations: [{ videoId: 'v004', score: 1.25 }] };
@@ -43,7 +43,7 @@ describe('Function: createApp', () => {
     await app.close();
   });
 
-  for (const apiCase of apiCases) {
+  for (const apiCase of casesFor('container')) {
     it(`answers the shared case: ${apiCase.name}`, async () => {
       // Prepare
       h.provider.model = apiCase.model === 'fixture' ? rec : undefined;

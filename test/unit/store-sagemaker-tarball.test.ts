@@ -3,27 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extract, list } from 'tar';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { encodeModel } from '../../src/artifact/encode.js';
 import { createModelStore } from '../../src/store/model-store.js';
 import { publishModel } from '../../src/store/publish.js';
 import { createSageMakerTarball } from '../../training/tarball.js';
-import { tinyModel } from '../helpers/tiny-model.js';
+import { tinyArtifact, tinyModel } from '../helpers/tiny-model.js';
 
-const params = {
-  factors: 4,
-  regularization: 0.01,
-  alpha: 1,
-  iterations: 15,
-  cgSteps: 3,
-  threads: 1,
-  seed: 42,
-};
-const artifact = (seed: number) =>
-  encodeModel(tinyModel({ seed }), {
-    params,
-    datasetDigest: 'd',
-    createdAt: new Date(Date.UTC(2025, 0, 1, 0, seed)),
-  });
+const artifact = (seed: number) => tinyArtifact({ seed });
 
 let work: string;
 beforeEach(async () => {

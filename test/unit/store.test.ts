@@ -3,28 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LoadedModel } from '../../src/artifact/decode.js';
-import { type EncodedArtifact, encodeModel } from '../../src/artifact/encode.js';
+import type { EncodedArtifact } from '../../src/artifact/encode.js';
 import { ArtifactInvalidError, InputInvalidError, ModelNotLoadedError } from '../../src/errors.js';
 import { createModelStore } from '../../src/store/model-store.js';
 import { publishModel } from '../../src/store/publish.js';
-import { tinyModel } from '../helpers/tiny-model.js';
-
-const params = {
-  factors: 4,
-  regularization: 0.01,
-  alpha: 1,
-  iterations: 15,
-  cgSteps: 3,
-  threads: 1,
-  seed: 42,
-};
+import { tinyArtifact, tinyModel } from '../helpers/tiny-model.js';
 
 function artifact(seed: number, minute = seed): EncodedArtifact {
-  return encodeModel(tinyModel({ seed }), {
-    params,
-    datasetDigest: `digest-${seed}`,
-    createdAt: new Date(Date.UTC(2025, 0, 1, 0, minute)),
-  });
+  return tinyArtifact({ seed, minute });
 }
 
 let root: string;
