@@ -12,13 +12,15 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
   LogController,
 } from 'fastify';
 import { pino } from 'pino';
 import type { Config } from '../src/config.js';
 import {
   InvalidRequestError,
-  ModelNotLoadedError,
+  payloadTooLargeError,
   RecommenderError,
   TransportError,
   toErrorResponse,
@@ -26,12 +28,12 @@ import {
 import type { Log, LogFields } from '../src/log.js';
 import type { Recommender } from '../src/recommender.js';
 import {
+  answerJsonLines,
   type BatchItem,
-  errorItem,
   invoke,
+  malformedPathParameter,
   parseJsonBody,
   ping,
-  recommend,
   recommendForUser,
   similarVideos,
 } from '../src/service.js';
@@ -78,10 +80,10 @@ class PinoLog implements Log {
 }
 
 /** Fastify's own transport errors, turned into ours so the one mapper sees only our closed set. */
-function normalise(error: FastifyError | RecommenderError | Error): Error {
+function normalise(error: FastifyError | RecommenderError | Error, maxBodyBytes: number): Error {
   if (error instanceof RecommenderError) return error;
   const status = (error as FastifyError).statusCode;
-  if (status === 413) return new TransportError('PAYLOAD_TOO_LARGE', error.message);
+  if (status === 413) return payloadTooLargeError(maxBodyBytes);
   if (status === 415) return new TransportError('UNSUPPORTED_MEDIA_TYPE', error.message);
   if (status === 404) return new TransportError('NOT_FOUND', error.message);
   if (status !== undefined && status >= 400 && status < 500) {
@@ -131,6 +133,18 @@ export function createLogger(level: Config['logLevel'], stream?: Writable): Fast
  */
 export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const { provider, config } = options;
+  /** The one place the container maps an error to HTTP (DESIGN.md: one mapper per target). */
+  function sendError(error: Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    const normalised = normalise(error, config.maxBodyBytes);
+    const { status, body } = toErrorResponse(normalised);
+    if (status >= 500 && !(normalised instanceof RecommenderError)) {
+      request.log.error({ err: normalised }, 'request failed');
+    }
+    if (normalised instanceof TransportError && normalised.code === 'METHOD_NOT_ALLOWED') {
+      reply.header('Allow', request.url.startsWith('/invocations') ? 'POST' : 'GET, HEAD');
+    }
+    return reply.code(status).type(JSON_TYPE).send(JSON.stringify(body));
+  }
   const app = Fastify({
     loggerInstance: createLogger(config.logLevel, options.logStream),
     bodyLimit: config.maxBodyBytes,
@@ -143,6 +157,16 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     // Idle keep-alive sockets close at once on shutdown; in-flight requests still finish.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // A path whose escapes do not decode never reaches a route: answer it as Lambda does.
+    frameworkErrors: (error, request, reply) => {
+      if (error.code !== 'FST_ERR_BAD_URL') return sendError(error, request, reply);
+      const field = /^\/users\//.test(request.url)
+        ? 'userId'
+        : /^\/videos\//.test(request.url)
+          ? 'videoId'
+          : 'path';
+      return sendError(malformedPathParameter(field, error), request, reply);
+    },
   });
   // Validation is zod's job (src/schemas.ts) and responses are plain JSON: route schemas are docs only.
   app.setValidatorCompiler(() => (data) => ({ value: data }));
@@ -170,17 +194,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     done();
   });
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const normalised = normalise(error);
-    const { status, body } = toErrorResponse(normalised);
-    if (status >= 500 && !(normalised instanceof RecommenderError)) {
-      request.log.error({ err: normalised }, 'request failed');
-    }
-    if (normalised instanceof TransportError && normalised.code === 'METHOD_NOT_ALLOWED') {
-      reply.header('Allow', request.url.startsWith('/invocations') ? 'POST' : 'GET, HEAD');
-    }
-    return reply.code(status).type(JSON_TYPE).send(JSON.stringify(body));
-  });
+  app.setErrorHandler((error: FastifyError, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request) => {
     throw new TransportError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`);
   });
@@ -204,8 +218,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     let items: BatchItem[] | undefined;
     let single: unknown;
     if (format === JSON_LINES_TYPE) {
-      if (!rec) throw new ModelNotLoadedError();
-      items = jsonLinesItems(rec, text, log);
+      items = answerJsonLines(rec, text, { log });
     } else {
       const result = invoke(rec, parseJsonBody(text), { log });
       if ('responses' in result) items = result.responses;
@@ -246,25 +259,4 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
         .send(JSON.stringify(similarVideos(provider.current(), request.params.videoId, request.query))),
   );
   return app;
-}
-
-/** One answer per non-blank line; a bad line answers with its own error item, the rest still run. */
-function jsonLinesItems(rec: Recommender, text: string, log: Log): BatchItem[] {
-  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
-  const { maxBatch } = rec.limits;
-  if (lines.length === 0 || lines.length > maxBatch) {
-    const rule = `must have between 1 and ${maxBatch} non-blank lines`;
-    throw new InvalidRequestError(`Invalid request: body ${rule}`, [{ field: 'body', message: rule }]);
-  }
-  const items: BatchItem[] = [];
-  let index = 0;
-  for (const line of lines) {
-    try {
-      items.push(recommend(rec, parseJsonBody(line)));
-    } catch (error) {
-      items.push(errorItem(error, { log, index }));
-    }
-    index++;
-  }
-  return items;
 }

@@ -13,10 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
+import { loadConfig } from '../src/config.js';
 import { ModelNotLoadedError } from '../src/errors.js';
 import { parseModelUri } from '../src/store/location.js';
 import { DEFAULT_RETRY } from '../src/store/retry.js';
-import { createS3Client, s3SettingsFromEnv } from '../src/store/s3-client.js';
+import { createS3Client } from '../src/store/s3-client.js';
 import { s3Source } from '../src/store/s3-source.js';
 import {
   KiB,
@@ -118,7 +119,7 @@ export async function dryRun(target: Target, log: (line: string) => void): Promi
 export async function publishedVersion(uri: string): Promise<string | undefined> {
   const location = parseModelUri(uri);
   if (location.kind !== 's3') throw new Error(`${uri} is not an s3:// URI`);
-  const client = createS3Client(s3SettingsFromEnv(process.env));
+  const client = createS3Client({ forcePathStyle: loadConfig(process.env).s3ForcePathStyle });
   try {
     const read = await s3Source(location, client, DEFAULT_RETRY).readPointer();
     return read.changed ? read.pointer.version : undefined;

@@ -11,8 +11,8 @@ import httpCors from '@middy/http-cors';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { InvalidRequestError, TransportError, toErrorResponse } from '../src/errors.js';
-import { parseJsonBody, requireContentType } from '../src/service.js';
+import { InvalidRequestError, payloadTooLargeError, toErrorResponse } from '../src/errors.js';
+import { decodePathParameter, parseJsonBody, requireContentType } from '../src/service.js';
 import { config, logger } from './logger.js';
 
 /** An API Gateway REST (v1) proxy event whose body the JSON parser has replaced by the parsed value. */
@@ -65,9 +65,25 @@ export function normaliseError(error: unknown, headers?: Headers): unknown {
 }
 
 /**
+ * A path parameter as the client meant it. API Gateway REST (v1) proxy events carry `pathParameters`
+ * exactly as the request path spelled them, percent-escapes included (the container's router decodes).
+ * @param event - the proxy event
+ * @param name - the parameter, as in the resource template (`userId` for `/users/{userId}/...`)
+ * @returns the decoded value, or undefined when absent (the service then reports it as required)
+ * @throws InvalidRequestError naming the parameter when an escape is malformed
+ */
+export function pathParameter(
+  event: Pick<APIGatewayProxyEvent, 'pathParameters'>,
+  name: string,
+): string | undefined {
+  const raw = event.pathParameters?.[name];
+  return raw === undefined ? undefined : decodePathParameter(raw, name);
+}
+
+/**
  * Guards a JSON body before the parser sees it: 413 above `maxBytes`, 415 for a media type the service
- * refuses (a missing header counts as JSON, as on the container), and the header renamed to lower case
- * so the parser finds it.
+ * refuses (a missing header counts as JSON, as on the container), 400 for a missing or empty body (as the
+ * container answers it), and the header renamed to lower case so the parser finds it.
  * @param maxBytes - largest accepted body (MAX_BODY_BYTES)
  */
 export function jsonBodyGuard(maxBytes: number): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
@@ -78,10 +94,13 @@ export function jsonBodyGuard(maxBytes: number): MiddlewareObj<APIGatewayProxyEv
           ? Math.floor((event.body.length * 3) / 4)
           : Buffer.byteLength(event.body, 'utf8');
         if (bytes > maxBytes) {
-          throw new TransportError('PAYLOAD_TOO_LARGE', `Request body is larger than ${maxBytes} bytes`);
+          throw payloadTooLargeError(maxBytes);
         }
       }
       const media = requireContentType(contentType(event.headers));
+      // REST APIs send `body: null` for an empty body, which the parser would hand on as no body at all;
+      // the container reads it as empty text, which is not JSON: same 400 on both.
+      if (event.body === null || event.body === undefined || event.body === '') parseJsonBody('');
       const headers: APIGatewayProxyEvent['headers'] = {};
       for (const [name, value] of Object.entries(event.headers ?? {})) {
         if (name.toLowerCase() !== 'content-type') headers[name] = value;

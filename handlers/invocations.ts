@@ -1,6 +1,7 @@
 /**
- * `POST /invocations`: the SageMaker container's body and answer (single request or `{"requests":[...]}`),
- * so clients can switch targets without changes.
+ * `POST /invocations` and `POST /recommendations`: the SageMaker container's body and answer (single
+ * request, fold-in from a watched list, or `{"requests":[...]}`), so clients can switch targets without
+ * changes. One route serves both paths; handlers/recommendations.ts re-exports it for its function.
  * (adapter) -> service -> recommender
  * @module
  */
@@ -10,9 +11,12 @@ import { httpRoute, type JsonEvent, json } from './http.js';
 import { asLog } from './logger.js';
 import { recommender } from './model.js';
 
+// Built once: the request-scoped keys live on the shared Powertools logger (injectLambdaContext).
+const options = { log: asLog() };
+
 /** The unwrapped route, for unit tests: `event.body` is the parsed JSON. */
 export async function invocationsRoute(event: JsonEvent): Promise<APIGatewayProxyResult> {
-  return json(200, invoke(await recommender(), event.body, { log: asLog() }));
+  return json(200, invoke(await recommender(), event.body, options));
 }
 
 /** The Lambda entry point. */

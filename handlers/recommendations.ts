@@ -1,19 +1,8 @@
 /**
  * `POST /recommendations`: recommendations from a recently watched list (fold-in) for a user the model
- * has never seen, or any single request, or a batch `{"requests":[...]}`; same body as /invocations.
- * (adapter) -> service -> recommender
+ * has never seen, or any single request, or a batch `{"requests":[...]}`. The body and answer are those
+ * of `POST /invocations`, so this is the same route; serverless.yml keeps a function per path (own log
+ * group, own metrics).
  * @module
  */
-import type { APIGatewayProxyResult } from 'aws-lambda';
-import { invoke } from '../src/service.js';
-import { httpRoute, type JsonEvent, json } from './http.js';
-import { asLog } from './logger.js';
-import { recommender } from './model.js';
-
-/** The unwrapped route, for unit tests: `event.body` is the parsed JSON. */
-export async function recommendationsRoute(event: JsonEvent): Promise<APIGatewayProxyResult> {
-  return json(200, invoke(await recommender(), event.body, { log: asLog() }));
-}
-
-/** The Lambda entry point. */
-export const handler = httpRoute(recommendationsRoute, { jsonBody: true });
+export { handler, invocationsRoute as recommendationsRoute } from './invocations.js';

@@ -5,13 +5,13 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { similarVideos } from '../src/service.js';
-import { httpRoute, json } from './http.js';
+import { httpRoute, json, pathParameter } from './http.js';
 import { recommender } from './model.js';
 
 /** The unwrapped route, for unit tests. */
 export async function similarVideosRoute(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const rec = await recommender();
-  return json(200, similarVideos(rec, event.pathParameters?.videoId, event.queryStringParameters));
+  return json(200, similarVideos(rec, pathParameter(event, 'videoId'), event.queryStringParameters));
 }
 
 /** The Lambda entry point. */

@@ -5,13 +5,13 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { recommendForUser } from '../src/service.js';
-import { httpRoute, json } from './http.js';
+import { httpRoute, json, pathParameter } from './http.js';
 import { recommender } from './model.js';
 
 /** The unwrapped route, for unit tests. */
 export async function userRecommendationsRoute(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const rec = await recommender();
-  return json(200, recommendForUser(rec, event.pathParameters?.userId, event.queryStringParameters));
+  return json(200, recommendForUser(rec, pathParameter(event, 'userId'), event.queryStringParameters));
 }
 
 /** The Lambda entry point. */

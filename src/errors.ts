@@ -110,6 +110,11 @@ export class TransportError extends RecommenderError {
   }
 }
 
+/** The one 413 both targets raise, so their bodies agree. */
+export function payloadTooLargeError(limitBytes: number): TransportError {
+  return new TransportError('PAYLOAD_TOO_LARGE', `Request body is larger than ${limitBytes} bytes`);
+}
+
 export function httpStatusOf(code: ErrorCode): number {
   return ERROR_STATUS[code];
 }

@@ -22,7 +22,7 @@ import { type TopK, topKDot, topKValues } from './topk.js';
 
 export type { MetadataFilter } from './metadata-index.js';
 
-/** What the recommender is built from; helper C's `LoadedModel` satisfies it. */
+/** What the recommender is built from; the store's `LoadedModel` (src/artifact/decode.ts) satisfies it. */
 export interface RecommenderSource {
   version: string;
   manifest: { params: Pick<AlsParams, 'alpha' | 'regularization' | 'cgSteps'> };
@@ -135,6 +135,14 @@ export function createRecommender(source: RecommenderSource, options: Recommende
     return yty;
   };
   if (options.precomputeFoldIn !== false) gram();
+  const foldIn = (rows: readonly number[], values: readonly number[]): Float32Array => {
+    try {
+      return foldInUser(model.itemFactors, f, gram(), rows, values, source.manifest.params);
+    } catch (error) {
+      // Requests are validated before this point: a fold-in failure is a model or code fault (500), not a 400.
+      throw new Error('Fold-in failed', { cause: error });
+    }
+  };
   const metaIndex: MetadataIndex | undefined = model.metadata
     ? buildMetadataIndex(model.metadata)
     : undefined;
@@ -256,8 +264,7 @@ export function createRecommender(source: RecommenderSource, options: Recommende
         if (options.fallback === 'popular') return popular(options);
         throw new UnknownVideoError(unknown);
       }
-      const vector = foldInUser(model.itemFactors, f, gram(), rows, values, source.manifest.params);
-      return byVector(vector, seen, options, 'fold-in');
+      return byVector(foldIn(rows, values), seen, options, 'fold-in');
     },
 
     similarVideos(videoId, options = {}) {

@@ -143,30 +143,53 @@ export function answerEach(
 }
 
 /**
- * SageMaker Batch Transform's `application/jsonlines`: one request per line, one answer per line
- * (blank lines skipped); a malformed line gets an INVALID_REQUEST line of its own.
- * @returns the answer lines, each terminated by a newline
+ * SageMaker Batch Transform's `application/jsonlines`: one request per non-blank line (1..maxBatch
+ * lines), one answer per line; a malformed line gets an INVALID_REQUEST item of its own.
  */
-export function invokeJsonLines(
+export function answerJsonLines(
   rec: Recommender | undefined,
   text: string,
   options: ServiceOptions = {},
-): string {
+): BatchItem[] {
   const model = requireModel(rec);
-  let out = '';
-  let index = 0;
-  for (const line of text.split(/\r?\n/)) {
-    if (line.trim() === '') continue;
-    let item: BatchItem;
-    try {
-      item = recommend(model, parseJsonBody(line));
-    } catch (error) {
-      item = errorItem(error, { ...options, index });
-    }
-    out += `${JSON.stringify(item)}\n`;
-    index++;
+  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
+  const { maxBatch } = model.limits;
+  if (lines.length === 0 || lines.length > maxBatch) {
+    const rule = `must have between 1 and ${maxBatch} non-blank lines`;
+    throw new InvalidRequestError(`Invalid request: body ${rule}`, [{ field: 'body', message: rule }]);
   }
-  return out;
+  return lines.map((line, index) => {
+    try {
+      return recommend(model, parseJsonBody(line));
+    } catch (error) {
+      return errorItem(error, { ...options, index });
+    }
+  });
+}
+
+const MALFORMED_ESCAPE = 'must be a valid percent-encoded UTF-8 path segment';
+
+/**
+ * Decodes a path parameter as the client spelled it (API Gateway REST passes escapes through).
+ * @throws InvalidRequestError naming the parameter when an escape is malformed, on both targets
+ */
+export function decodePathParameter(raw: string, name: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch (error) {
+    throw malformedPathParameter(name, error);
+  }
+}
+
+/** The one 400 for a path parameter whose percent-escapes do not decode. */
+export function malformedPathParameter(name: string, cause?: unknown): InvalidRequestError {
+  return new InvalidRequestError(
+    `Invalid request: ${name} ${MALFORMED_ESCAPE}`,
+    [{ field: name, message: MALFORMED_ESCAPE }],
+    {
+      cause,
+    },
+  );
 }
 
 /**

@@ -61,8 +61,14 @@ class BoundedHeap {
       ix[pos] = index;
       return;
     }
+    this.replaceRoot(score, index, this.size);
+  }
+
+  /** Puts (score, index) at the root of the first `n` slots and sifts it down. */
+  private replaceRoot(score: number, index: number, n: number): void {
+    const s = this.scores;
+    const ix = this.indices;
     let pos = 0;
-    const n = this.size;
     for (;;) {
       const left = 2 * pos + 1;
       if (left >= n) break;
@@ -94,27 +100,7 @@ class BoundedHeap {
       indices[last] = ix[0] as number;
       scores[last] = s[0] as number;
       // Move the last entry to the root and sift it down over the shrunken heap.
-      const score = s[last] as number;
-      const index = ix[last] as number;
-      let pos = 0;
-      for (;;) {
-        const left = 2 * pos + 1;
-        if (left >= last) break;
-        const right = left + 1;
-        let child = left;
-        if (
-          right < last &&
-          worse(s[right] as number, ix[right] as number, s[left] as number, ix[left] as number)
-        ) {
-          child = right;
-        }
-        if (!worse(s[child] as number, ix[child] as number, score, index)) break;
-        s[pos] = s[child] as number;
-        ix[pos] = ix[child] as number;
-        pos = child;
-      }
-      s[pos] = score;
-      ix[pos] = index;
+      this.replaceRoot(s[last] as number, ix[last] as number, last);
     }
     this.size = 0;
     return { indices, scores };

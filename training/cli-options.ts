@@ -16,7 +16,7 @@ import { type ColumnRef, EVENT_LAYOUTS, type EventLayout } from './read-events.j
 import { SPLIT_SEED } from './split.js';
 import { TIMESTAMP_FORMATS } from './timestamps.js';
 
-/** Every core by default: threads change speed only, never the factors (train.ts sums in a fixed order). */
+/** Every core (up to 8) by default: threads change speed only, never the factors (train.ts sums in a fixed order). */
 export const DEFAULT_THREADS = Math.min(availableParallelism(), 8);
 
 /** The shipped realistic sample, used when no --interactions is given. */

@@ -4,8 +4,9 @@
  * exit code (2 for bad options, 1 for anything else), never a stack trace.
  * @module
  */
+
+import { loadConfig } from '../src/config.js';
 import { ConfigInvalidError } from '../src/errors.js';
-import { s3SettingsFromEnv } from '../src/store/s3-client.js';
 import { buildProgram, parseCliOptions } from './cli-options.js';
 import { runTraining } from './pipeline.js';
 import { createCliReporter } from './progress.js';
@@ -23,8 +24,8 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     const { training, cli } = parseCliOptions(program.opts());
     const reporter = createCliReporter(cli.quiet);
-    // The training CLI is an entry point like src/config.ts: it reads the one S3 setting the SDK lacks.
-    const { forcePathStyle } = s3SettingsFromEnv(process.env);
+    // The one S3 setting the SDK reads from no variable (path-style, for emulators), validated with the rest.
+    const forcePathStyle = loadConfig(process.env).s3ForcePathStyle;
     await runTraining({ ...training, forcePathStyle }, reporter);
     return 0;
   } catch (error) {

@@ -32,6 +32,7 @@ const optionsSchema = z
       .string()
       .regex(/^[\w][\w.-]{0,127}$/, { error: 'must be a valid image tag' })
       .optional(),
+    rebuild: z.boolean(),
     engine: z.enum(['docker', 'podman']),
     dockerfile: z.string().min(1),
     context: z.string().min(1),
@@ -117,7 +118,11 @@ export function parseDeployArgs(argv: readonly string[]): DeployOptions {
     .option('--model-version <version>', 'pin a model version instead of following latest.json')
     .option('--image <uri>', 'use this image and skip the build and push')
     .option('--repository <name>', 'ECR repository to create and push to', 'video-recommender')
-    .option('--tag <tag>', 'image tag (default: git commit, else a timestamp)')
+    .option(
+      '--tag <tag>',
+      'image tag (default: content-<hash of the Dockerfile and the files .dockerignore lets through>)',
+    )
+    .option('--rebuild', 'build and push even when ECR already has the tag', false)
     .option('--engine <engine>', 'docker or podman, to build and push', 'docker')
     .option('--dockerfile <path>', 'Dockerfile to build', 'container/Dockerfile')
     .option('--context <dir>', 'build context', '.')

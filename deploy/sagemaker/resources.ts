@@ -74,6 +74,23 @@ export async function ecrLogin(ecr: ECRClient): Promise<{ registry: string; pass
   return { registry: data.proxyEndpoint.replace(/^https?:\/\//, ''), password: decoded.slice(separator + 1) };
 }
 
+/** The digest (`sha256:...`) ECR holds under this tag, or undefined when the tag is not there. */
+export async function findImageDigest(
+  ecr: ECRClient,
+  repositoryName: string,
+  tag: string,
+): Promise<string | undefined> {
+  try {
+    const described = await ecr.send(
+      new DescribeImagesCommand({ repositoryName, imageIds: [{ imageTag: tag }] }),
+    );
+    return described.imageDetails?.[0]?.imageDigest;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
 /**
  * The pushed image pinned by digest (`repo@sha256:...`), so a model always names the exact bytes it
  * was created with and a rebuilt image under the same tag still yields a new model.
@@ -84,10 +101,7 @@ export async function pinnedImage(
   repositoryUri: string,
   tag: string,
 ): Promise<string> {
-  const described = await ecr.send(
-    new DescribeImagesCommand({ repositoryName, imageIds: [{ imageTag: tag }] }),
-  );
-  const digest = described.imageDetails?.[0]?.imageDigest;
+  const digest = await findImageDigest(ecr, repositoryName, tag);
   if (!digest) throw new Error(`ECR has no image ${repositoryUri}:${tag} after the push`);
   return `${repositoryUri}@${digest}`;
 }

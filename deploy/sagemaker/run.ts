@@ -3,11 +3,11 @@
  * endpoint (create or blue/green update), wait for InService, one smoke invocation.
  * @module
  */
-import { spawnSync } from 'node:child_process';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { type ContainerDefinition, type ProductionVariant, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { contentTag } from './content-tag.js';
 import {
   type CommandRunner,
   describeCommand,
@@ -23,6 +23,7 @@ import {
   ensureEndpointConfig,
   ensureModel,
   ensureRepository,
+  findImageDigest,
   pinnedImage,
   type StepResult,
   smokeInvoke,
@@ -99,15 +100,11 @@ export function productionVariant(options: DeployOptions, model: string): Produc
   };
 }
 
-/** Tag for a freshly built image: the git commit when the tree is clean, else a UTC timestamp. */
-export function defaultTag(now: Date = new Date()): string {
-  const head = spawnSync('git', ['rev-parse', '--short=12', 'HEAD'], { encoding: 'utf8' });
-  const dirty = spawnSync('git', ['status', '--porcelain'], { encoding: 'utf8' });
-  if (head.status === 0 && dirty.status === 0 && dirty.stdout.trim() === '')
-    return `git-${head.stdout.trim()}`;
-  return `build-${now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}`;
-}
-
+/**
+ * The image to deploy when none is given. The tag is `--tag` or a hash of the build's inputs; when
+ * ECR already holds that tag (and `--rebuild` is not set) its digest is reused and nothing is built,
+ * so a re-run with unchanged sources keeps the same model and leaves the endpoint alone.
+ */
 async function buildAndPush(
   options: DeployOptions,
   deps: DeployDeps,
@@ -115,8 +112,15 @@ async function buildAndPush(
   const { ecr } = deps.clients;
   const repository = await ensureRepository(ecr, options.repository);
   deps.log(`ECR repository ${repository.uri}: ${repository.result}`);
+  const tag = options.tag ?? (await contentTag(options.dockerfile, options.context));
+  if (!options.rebuild) {
+    const existing = await findImageDigest(ecr, options.repository, tag);
+    if (existing) {
+      deps.log(`image ${repository.uri}:${tag} already in ECR; not rebuilding (--rebuild to force)`);
+      return { image: `${repository.uri}@${existing}`, commands: [] };
+    }
+  }
   const login = await ecrLogin(ecr);
-  const tag = options.tag ?? defaultTag();
   const commands = planImageCommands({
     engine: options.engine,
     registry: login.registry,

@@ -7,5 +7,5 @@ export { type ModelLocation, parseModelUri, resolveModelUri, SAGEMAKER_MODEL_DIR
 export { createModelStore, type ModelStore, type ModelStoreOptions } from './model-store.js';
 export { type PublishOptions, type PublishResult, publishModel } from './publish.js';
 export { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
-export { createS3Client, FORCE_PATH_STYLE_ENV, type S3Settings, s3SettingsFromEnv } from './s3-client.js';
+export { createS3Client, type S3Settings } from './s3-client.js';
 export { DEFAULT_RANGED_GET, type RangedGetOptions } from './s3-source.js';

@@ -52,7 +52,8 @@ function match(resource: string, path: string): Record<string, string> | undefin
     const value = got[i] ?? '';
     if (part.startsWith('{') && part.endsWith('}')) {
       if (value === '') return undefined;
-      params[part.slice(1, -1)] = decodeURIComponent(value);
+      // As sent: REST APIs do not decode path parameters (serverless/serverless#5037).
+      params[part.slice(1, -1)] = value;
     } else if (part !== value) return undefined;
   }
   return params;
@@ -60,8 +61,9 @@ function match(resource: string, path: string): Record<string, string> | undefin
 
 /**
  * The route serving a request and the event API Gateway would hand its function: the route fixture with
- * the request's path, path parameters, query, headers (single- and multi-value) and body; the fixture's
- * own body headers are dropped so a request without a Content-Type really has none.
+ * the request's path, path parameters (percent-escapes kept, as API Gateway passes them), query, headers
+ * (single- and multi-value) and body (`null` when empty); the fixture's own body headers are dropped so a
+ * request without a Content-Type really has none.
  * @returns undefined when no route matches (API Gateway itself would answer 404)
  */
 export function eventFor(request: HttpRequest): { route: Route; event: APIGatewayProxyEvent } | undefined {
@@ -85,7 +87,8 @@ export function eventFor(request: HttpRequest): { route: Route; event: APIGatewa
       query && Object.fromEntries(Object.entries(query).map(([k, v]) => [k, [v]]));
     event.headers = headers;
     event.multiValueHeaders = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]]));
-    event.body = request.body ?? null;
+    // REST APIs send `null` for a missing or empty body.
+    event.body = request.body === undefined || request.body === '' ? null : request.body;
     return { route, event };
   }
   return undefined;

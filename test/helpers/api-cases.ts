@@ -90,7 +90,7 @@ export function fixtureRecommender(): Recommender {
 /** The version id `/ping` reports for the fixture. */
 export const FIXTURE_VERSION: string = fixtureArtifact().manifest.version;
 
-/** Which target serves a case: REST paths exist only on Lambda. */
+/** Which target serves a case; every case currently runs on both, the field keeps room for target-only behaviour. */
 export type Target = 'lambda' | 'container';
 
 export interface ApiCase {
@@ -133,6 +133,7 @@ const invalid = (field: string, rule: string) => ({
 });
 
 const K_RULE = 'must be an integer between 1 and 100';
+const ESCAPE_RULE = 'must be a valid percent-encoded UTF-8 path segment';
 const rec = fixtureRecommender();
 const FOLD_IN_BODY = { user_id: 'new-user', watched: ['v001', { video_id: 'v004', weight: 2 }], k: 3 };
 
@@ -291,6 +292,13 @@ export const apiCases: readonly ApiCase[] = [
     expected: invalid('body', 'must be valid JSON'),
   },
   {
+    name: 'empty body is 400 like malformed JSON',
+    model: 'fixture',
+    targets: BOTH,
+    request: post(''),
+    expected: invalid('body', 'must be valid JSON'),
+  },
+  {
     name: 'wrong content type is 415',
     model: 'fixture',
     targets: BOTH,
@@ -366,6 +374,34 @@ export const apiCases: readonly ApiCase[] = [
     expected: { status: 404, body: { error: { code: 'UNKNOWN_USER', message: 'Unknown user: u999' } } },
   },
   {
+    name: 'REST: a percent-encoded user id is decoded',
+    model: 'fixture',
+    targets: BOTH,
+    request: { method: 'GET', path: '/users/%75001/recommendations', query: { k: '1' }, headers: {} },
+    expected: { status: 200, body: { userId: 'u001', recommendations: [{ videoId: 'v004', score: 1.25 }] } },
+  },
+  {
+    name: 'REST: an unknown user id with an encoded space is named decoded',
+    model: 'fixture',
+    targets: BOTH,
+    request: { method: 'GET', path: '/users/u%20999/recommendations', headers: {} },
+    expected: { status: 404, body: { error: { code: 'UNKNOWN_USER', message: 'Unknown user: u 999' } } },
+  },
+  {
+    name: 'REST: a malformed percent-escape in the user id is 400 naming userId',
+    model: 'fixture',
+    targets: BOTH,
+    request: { method: 'GET', path: '/users/u%E0%A4%A/recommendations', headers: {} },
+    expected: invalid('userId', ESCAPE_RULE),
+  },
+  {
+    name: 'REST: a malformed percent-escape in the video id is 400 naming videoId',
+    model: 'fixture',
+    targets: BOTH,
+    request: { method: 'GET', path: '/videos/v%zz/similar', headers: {} },
+    expected: invalid('videoId', ESCAPE_RULE),
+  },
+  {
     name: 'REST: bad k in the query is 400 naming k',
     model: 'fixture',
     targets: BOTH,
@@ -385,6 +421,13 @@ export const apiCases: readonly ApiCase[] = [
     targets: BOTH,
     request: { method: 'GET', path: '/videos/v999/similar', headers: {} },
     expected: { status: 404, body: { error: { code: 'UNKNOWN_VIDEO', message: 'Unknown video: v999' } } },
+  },
+  {
+    name: 'REST: an unknown video id with an encoded space is named decoded',
+    model: 'fixture',
+    targets: BOTH,
+    request: { method: 'GET', path: '/videos/v%20999/similar', headers: {} },
+    expected: { status: 404, body: { error: { code: 'UNKNOWN_VIDEO', message: 'Unknown video: v 999' } } },
   },
 ];
 

@@ -114,7 +114,7 @@ describe('Function: startServer', () => {
     });
     expect({ status: response.status, body: await response.json() }).toEqual({
       status: 413,
-      body: { error: { code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large' } },
+      body: { error: { code: 'PAYLOAD_TOO_LARGE', message: 'Request body is larger than 2048 bytes' } },
     });
   });
 });

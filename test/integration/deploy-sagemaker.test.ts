@@ -1,3 +1,6 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DescribeRepositoriesCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
 import {
   CreateEndpointCommand,
@@ -13,8 +16,10 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { STSClient } from '@aws-sdk/client-sts';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { contentTag, contextFiles } from '../../deploy/sagemaker/content-tag.js';
 import { planImageCommands, type ShellCommand } from '../../deploy/sagemaker/docker.js';
+import { parseDockerignore } from '../../deploy/sagemaker/dockerignore.js';
 import { parseDeployArgs } from '../../deploy/sagemaker/options.js';
 import { renderPolicies } from '../../deploy/sagemaker/policies.js';
 import { type AwsClients, type DeployDeps, deploySageMaker } from '../../deploy/sagemaker/run.js';
@@ -22,7 +27,8 @@ import { policyValues, runDeployCli } from '../../deploy/sagemaker.js';
 import { type Moto, resetMoto, startMoto } from '../helpers/moto.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/sagemaker-exec';
-const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/video-recommender@sha256:' + 'a'.repeat(64);
+const REPO_URI = '123456789012.dkr.ecr.us-east-1.amazonaws.com/video-recommender';
+const IMAGE = `${REPO_URI}@sha256:${'a'.repeat(64)}`;
 const ENDPOINT = 'vr-test';
 const SMOKE_ANSWER = '{"userId":"u001","recommendations":[{"videoId":"v005","score":0.91}]}';
 const BASE_ARGS = ['--region', 'us-east-1', '--role-arn', ROLE, '--s3', 's3://models-bucket/recommender'];
@@ -32,6 +38,7 @@ let moto: Moto;
 let clients: AwsClients;
 let raw: SageMakerClient;
 const updates: UpdateEndpointCommandInput[] = [];
+let pushes = 0;
 
 /**
  * moto 5.2.1 has no UpdateEndpoint (it answers 500). This test-only shim records the call and applies
@@ -63,7 +70,8 @@ function deps(commands: ShellCommand[] = []): DeployDeps {
     clients,
     log: () => {},
     sleep: async () => {},
-    // Records what would run; a push is emulated by putting a manifest into moto's ECR.
+    // Records what would run; a push is emulated by putting a manifest into moto's ECR. Each push
+    // gets a new config digest, as a real rebuild does (image builds are not reproducible).
     runCommand: async (command) => {
       commands.push(command);
       const pushed = command.args.includes('--push')
@@ -78,7 +86,8 @@ function deps(commands: ShellCommand[] = []): DeployDeps {
             imageManifest: JSON.stringify({
               schemaVersion: 2,
               config: { digest: `sha256:${'b'.repeat(64)}` },
-              layers: [],
+              // moto derives the image digest from the layer digests.
+              layers: [{ digest: `sha256:${String(++pushes).padStart(64, '0')}` }],
             }),
             imageManifestMediaType: 'application/vnd.docker.distribution.manifest.v2+json',
           }),
@@ -120,6 +129,7 @@ beforeEach(async () => {
   await resetMoto(moto);
   await seedSmokeAnswer();
   updates.length = 0;
+  pushes = 0;
 });
 
 describe('Function: deploySageMaker', () => {
@@ -262,6 +272,170 @@ describe('Function: deploySageMaker', () => {
     const model = await raw.send(new DescribeModelCommand({ ModelName: result.model.name }));
     expect(model.PrimaryContainer?.Image).toBe(result.image);
   });
+
+  describe('without --image, from a build context', () => {
+    let context: string;
+    let args: string[];
+    beforeEach(async () => {
+      context = await makeContext();
+      args = [...BASE_ARGS, '--endpoint-name', ENDPOINT, '--poll-seconds', '0.01'];
+      args.push('--dockerfile', join(context, 'Dockerfile'), '--context', context);
+    });
+    afterEach(async () => {
+      await rm(context, { recursive: true, force: true });
+    });
+
+    it('tags the build with a hash of its inputs, and a second run builds nothing and changes nothing', async () => {
+      const firstCommands: ShellCommand[] = [];
+      const first = await deploySageMaker(parseDeployArgs(args), deps(firstCommands));
+      const secondCommands: ShellCommand[] = [];
+      const second = await deploySageMaker(parseDeployArgs(args), deps(secondCommands));
+      const models = await raw.send(new ListModelsCommand({}));
+      const configs = await raw.send(new ListEndpointConfigsCommand({}));
+      const tag = await contentTag(join(context, 'Dockerfile'), context);
+      expect(tag).toMatch(/^content-[0-9a-f]{16}$/);
+      expect(firstCommands.map(builtImage)).toEqual([undefined, `${REPO_URI}:${tag}`]);
+      expect(secondCommands).toEqual([]);
+      expect(second).toMatchObject({
+        image: first.image,
+        commands: [],
+        model: { name: first.model.name, result: 'exists' },
+        endpointConfig: { name: first.endpointConfig.name, result: 'exists' },
+        endpoint: { result: 'unchanged', status: 'InService' },
+      });
+      expect(updates).toEqual([]);
+      expect(models.Models?.map((m) => m.ModelName)).toEqual([first.model.name]);
+      expect(configs.EndpointConfigs?.map((c) => c.EndpointConfigName)).toEqual([first.endpointConfig.name]);
+    });
+
+    it('builds again only when a file that goes into the image changes', async () => {
+      const first = await deploySageMaker(parseDeployArgs(args), deps());
+      // An ignored file changes: same tag, nothing built.
+      await writeFile(join(context, 'src', 'a.test.ts'), 'changed test');
+      await writeFile(join(context, 'notes.md'), 'changed notes');
+      const ignoredCommands: ShellCommand[] = [];
+      const ignored = await deploySageMaker(parseDeployArgs(args), deps(ignoredCommands));
+      // A source file changes: new tag, a build, a new model and a blue/green update.
+      await writeFile(join(context, 'src', 'a.ts'), 'export const a = 2;');
+      const changedCommands: ShellCommand[] = [];
+      const changed = await deploySageMaker(parseDeployArgs(args), deps(changedCommands));
+      expect([ignoredCommands, ignored.image, ignored.endpoint.result]).toEqual([
+        [],
+        first.image,
+        'unchanged',
+      ]);
+      expect(changedCommands.map(builtImage)).toEqual([
+        undefined,
+        `${REPO_URI}:${await contentTag(join(context, 'Dockerfile'), context)}`,
+      ]);
+      expect(changed.image).not.toBe(first.image);
+      expect([changed.model.result, changed.endpointConfig.result, changed.endpoint.result]).toEqual([
+        'created',
+        'created',
+        'updated',
+      ]);
+      expect(updates).toEqual([{ EndpointName: ENDPOINT, EndpointConfigName: changed.endpointConfig.name }]);
+    });
+
+    it('reuses an existing --tag, and --rebuild builds and pushes anyway', async () => {
+      const first = await deploySageMaker(parseDeployArgs([...args, '--tag', 'v1']), deps());
+      const reusedCommands: ShellCommand[] = [];
+      const reused = await deploySageMaker(parseDeployArgs([...args, '--tag', 'v1']), deps(reusedCommands));
+      const rebuiltCommands: ShellCommand[] = [];
+      const rebuilt = await deploySageMaker(
+        parseDeployArgs([...args, '--tag', 'v1', '--rebuild']),
+        deps(rebuiltCommands),
+      );
+      expect([reusedCommands, reused.image]).toEqual([[], first.image]);
+      expect(rebuiltCommands.map(builtImage)).toEqual([undefined, `${REPO_URI}:v1`]);
+      expect(rebuilt.image).toMatch(new RegExp(`^${REPO_URI}@sha256:[0-9a-f]{64}$`));
+      expect(rebuilt.image).not.toBe(first.image);
+      expect(rebuilt.endpoint.result).toBe('updated');
+    });
+  });
+});
+
+/** The image a build command tags (`-t`), undefined for login. */
+function builtImage(command: ShellCommand): string | undefined {
+  const at = command.args.indexOf('-t');
+  return at < 0 ? undefined : command.args[at + 1];
+}
+
+/** A small build context: a Dockerfile, its .dockerignore, kept and ignored files, a skipped directory. */
+async function makeContext(): Promise<string> {
+  const context = await mkdtemp(join(tmpdir(), 'deploy-context-'));
+  await mkdir(join(context, 'src', 'nested'), { recursive: true });
+  await mkdir(join(context, 'node_modules', 'dep'), { recursive: true });
+  await writeFile(join(context, 'Dockerfile'), 'FROM scratch\nCOPY src /src\n');
+  await writeFile(join(context, '.dockerignore'), DOCKERIGNORE);
+  await writeFile(join(context, 'package.json'), '{"name":"x"}');
+  await writeFile(join(context, 'src', 'a.ts'), 'export const a = 1;');
+  await writeFile(join(context, 'src', 'a.test.ts'), 'test');
+  await writeFile(join(context, 'src', 'nested', 'b.ts'), 'export const b = 1;');
+  await writeFile(join(context, 'node_modules', 'dep', 'index.js'), 'x');
+  await writeFile(join(context, 'notes.md'), 'notes');
+  return context;
+}
+
+const DOCKERIGNORE = '# only sources\n**\n!package.json\n!src/**\n**/*.test.ts\n';
+
+describe('Function: parseDockerignore', () => {
+  it("applies Docker's rules: last match wins, ** spans directories, * stays in one segment, parents match", () => {
+    const rules = parseDockerignore(
+      '**\n!package.json\n!src/**\n!/container/\ncontainer/Dockerfile\n**/*.test.ts\n!keep?.md\n',
+    );
+    const paths = [
+      'package.json',
+      'package-lock.json',
+      'src/a.ts',
+      'src/deep/er/b.ts',
+      'src/a.test.ts',
+      'container/app.ts',
+      'container/Dockerfile',
+      'node_modules/x/index.js',
+      'keep1.md',
+      'keep12.md',
+    ];
+    expect(paths.filter((p) => !rules.ignores(p))).toEqual([
+      'package.json',
+      'src/a.ts',
+      'src/deep/er/b.ts',
+      'container/app.ts',
+      'keep1.md',
+    ]);
+    expect(['src', 'container', 'node_modules', 'docs'].map((d) => rules.mayReinclude(d))).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
+    expect(parseDockerignore('dist\n*.log').ignores('dist/x/y.js')).toBe(true);
+    expect(parseDockerignore('dist\n*.log').ignores('logs/a.log')).toBe(false);
+  });
+});
+
+describe('Function: contentTag', () => {
+  it('hashes the Dockerfile and exactly the files .dockerignore lets through', async () => {
+    const context = await makeContext();
+    try {
+      const dockerfile = join(context, 'Dockerfile');
+      const files = await contextFiles(context, parseDockerignore(DOCKERIGNORE));
+      const before = await contentTag(dockerfile, context);
+      await writeFile(join(context, 'node_modules', 'dep', 'index.js'), 'y');
+      const afterIgnored = await contentTag(dockerfile, context);
+      await writeFile(dockerfile, 'FROM scratch\n');
+      const afterDockerfile = await contentTag(dockerfile, context);
+      expect(files).toEqual([
+        { path: 'package.json', link: false },
+        { path: 'src/a.ts', link: false },
+        { path: 'src/nested/b.ts', link: false },
+      ]);
+      expect(afterIgnored).toBe(before);
+      expect(afterDockerfile).not.toBe(before);
+    } finally {
+      await rm(context, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('Function: runDeployCli --teardown', () => {
@@ -308,6 +482,7 @@ describe('Function: parseDeployArgs', () => {
       instanceType: 'ml.t2.medium',
       instanceCount: 1,
       endpointName: 'video-recommender',
+      rebuild: false,
       timeoutMinutes: 30,
       pollSeconds: 15,
       smokeBody: '{"user_id":"u001","k":3,"fallback":"popular"}',

@@ -22,14 +22,22 @@ const BUCKET = 'lambda-models';
 let moto: Moto;
 let s3: S3Client;
 
-/** Fresh handler modules (new init phase) reading the model from `prefix` in the S3 emulator. */
-async function coldStart(prefix: string, refreshSeconds = 0): Promise<Handlers> {
+/**
+ * Fresh handler modules (new init phase) reading the model from `prefix` in the S3 emulator
+ * (`undefined`: MODEL_URI unset).
+ */
+async function coldStart(
+  prefix: string | undefined,
+  refreshSeconds = 0,
+  logLevel = 'silent',
+): Promise<Handlers> {
   vi.resetModules();
+  if (prefix === undefined) delete process.env.MODEL_URI;
+  else process.env.MODEL_URI = `s3://${BUCKET}/${prefix}`;
   Object.assign(process.env, {
-    MODEL_URI: `s3://${BUCKET}/${prefix}`,
     MODEL_REFRESH_SECONDS: String(refreshSeconds),
     AWS_S3_FORCE_PATH_STYLE: 'true',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: logLevel,
   });
   const handlers: Partial<Handlers> = {};
   for (const route of ROUTES) {
@@ -173,22 +181,12 @@ describe('Function: handler (every route, model published to the S3 emulator)', 
     });
   });
 
-  it('treats an empty POST body as a request that is not an object', async () => {
-    // Act: API Gateway sends `body: null` for an empty body.
-    const result = await call(handlers, {
-      request: { method: 'POST', path: '/invocations', headers: { 'content-type': 'application/json' } },
-    });
+  it('serves /recommendations with the /invocations function itself', async () => {
+    // Act
+    const recommendations = await import('../../handlers/recommendations.js');
+    const invocations = await import('../../handlers/invocations.js');
     // Assess
-    expect(parsed(result)).toEqual({
-      status: 400,
-      body: {
-        error: {
-          code: 'INVALID_REQUEST',
-          message: 'Invalid request: body must be an object',
-          issues: [{ field: 'body', message: 'must be an object' }],
-        },
-      },
-    });
+    expect(recommendations.handler).toBe(invocations.handler);
   });
 });
 
@@ -221,11 +219,52 @@ describe('Function: handler (no model published yet)', () => {
   });
 });
 
+describe('Function: handler (MODEL_URI unset)', () => {
+  it('answers 503 and logs that MODEL_URI is missing, not a missing /opt/ml/model', async () => {
+    // Prepare
+    const errors: string[] = [];
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      errors.push(String(chunk));
+      return true;
+    });
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const handlers = await coldStart(undefined, 0, 'error');
+      // Act
+      const result = await call(handlers, { request: { method: 'GET', path: '/ping', headers: {} } });
+      // Assess
+      expect(parsed(result)).toEqual({
+        status: 503,
+        body: { error: { code: 'MODEL_NOT_LOADED', message: 'No model is loaded yet' } },
+      });
+      const records = errors
+        .join('')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      // Once at init, once for the request (whose 503 also logs as `request failed`).
+      const loads = records.filter((r) => r.message === 'model_load_failed');
+      expect(loads.map((r) => [r.level, r.message, r.error])).toEqual(
+        Array(2).fill([
+          'ERROR',
+          'model_load_failed',
+          'MODEL_URI is not set: set it to s3://bucket/prefix (serverless.yml param modelUri) or a model directory',
+        ]),
+      );
+    } finally {
+      stderr.mockRestore();
+      stdout.mockRestore();
+    }
+  });
+});
+
 describe('Function: handler (MODEL_REFRESH_SECONDS set)', () => {
-  it('swaps to a newly published version on the first request after the interval', async () => {
+  it('answers the request that starts a refresh with the current model and swaps for later ones', async () => {
     // Prepare
     await publishModel(`s3://${BUCKET}/rolling`, fixtureArtifact(), {}, { s3 });
     const handlers = await coldStart('rolling', 1);
+    // The same module instance the handlers share (same module registry since coldStart's reset).
+    const model = await import('../../handlers/model.js');
     const ping = async () =>
       parsed(await call(handlers, { request: { method: 'GET', path: '/ping', headers: {} } }));
     const before = await ping();
@@ -236,14 +275,24 @@ describe('Function: handler (MODEL_REFRESH_SECONDS set)', () => {
     });
     await publishModel(`s3://${BUCKET}/rolling`, next, {}, { s3 });
     const soon = await ping();
+    const noRefreshYet = model.pendingRefresh();
     await new Promise((resolve) => setTimeout(resolve, 1100));
     // Act
+    const trigger = await ping();
+    const started = model.pendingRefresh();
+    const swapped = await started;
     const later = await ping();
     // Assess
-    expect([before.body.modelVersion, soon.body.modelVersion, later.body.modelVersion]).toEqual([
-      FIXTURE_VERSION,
-      FIXTURE_VERSION,
-      next.manifest.version,
-    ]);
+    expect({
+      versions: [before, soon, trigger, later].map((r) => r.body.modelVersion),
+      noRefreshYet,
+      started: started instanceof Promise,
+      swapped,
+    }).toEqual({
+      versions: [FIXTURE_VERSION, FIXTURE_VERSION, FIXTURE_VERSION, next.manifest.version],
+      noRefreshYet: undefined,
+      started: true,
+      swapped: true,
+    });
   });
 });

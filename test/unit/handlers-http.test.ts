@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { httpRoute, json, jsonBodyGuard, normaliseError } from '../../handlers/http.js';
+import { httpRoute, json, jsonBodyGuard, normaliseError, pathParameter } from '../../handlers/http.js';
 import { InvalidRequestError, TransportError, UnknownUserError } from '../../src/errors.js';
 import { lambdaContext, loadEvent } from '../events/api-gateway.js';
 
@@ -90,6 +90,42 @@ describe('Function: normaliseError', () => {
   });
 });
 
+describe('Function: pathParameter', () => {
+  const event = (value: string | undefined) => ({
+    pathParameters: value === undefined ? null : { userId: value },
+  });
+
+  it('decodes percent-escapes (UTF-8) and leaves `+` and plain ids as they are', () => {
+    // Act + Assess
+    expect(
+      ['u%20001', 'u%C3%A9', 'a+b', 'u001', 'x%2Fy'].map((v) => pathParameter(event(v), 'userId')),
+    ).toEqual(['u 001', 'ué', 'a+b', 'u001', 'x/y']);
+  });
+
+  it('returns undefined for a missing parameter', () => {
+    // Act + Assess
+    expect([pathParameter(event(undefined), 'userId'), pathParameter(event('u1'), 'videoId')]).toEqual([
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('refuses a malformed escape with INVALID_REQUEST naming the parameter', () => {
+    // Act
+    const attempt = () => pathParameter({ pathParameters: { videoId: 'v%E0%A4%A' } }, 'videoId');
+    // Assess
+    expect(attempt).toThrow(InvalidRequestError);
+    expect(attempt).toThrow('Invalid request: videoId must be a valid percent-encoded UTF-8 path segment');
+    try {
+      attempt();
+    } catch (error) {
+      expect((error as InvalidRequestError).issues).toEqual([
+        { field: 'videoId', message: 'must be a valid percent-encoded UTF-8 path segment' },
+      ]);
+    }
+  });
+});
+
 describe('Function: jsonBodyGuard', () => {
   const guard = jsonBodyGuard(16).before as (request: { event: APIGatewayProxyEvent }) => void;
 
@@ -101,6 +137,22 @@ describe('Function: jsonBodyGuard', () => {
     expect(() => guard({ event })).toThrow(
       new TransportError('PAYLOAD_TOO_LARGE', 'Request body is larger than 16 bytes'),
     );
+  });
+
+  it("refuses a missing or empty body with the container's malformed-JSON error", () => {
+    // Prepare: REST APIs send `body: null` for an empty body.
+    const missing = loadEvent('invocations');
+    missing.body = null;
+    const empty = loadEvent('invocations');
+    empty.body = '';
+    // Act + Assess
+    for (const event of [missing, empty]) {
+      expect(() => guard({ event })).toThrow(
+        new InvalidRequestError('Invalid request: body must be valid JSON', [
+          { field: 'body', message: 'must be valid JSON' },
+        ]),
+      );
+    }
   });
 
   it('accepts a missing Content-Type as JSON and names the header in lower case for the parser', () => {

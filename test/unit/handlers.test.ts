@@ -2,10 +2,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { gramMatrix } from '../../src/als/fold-in.js';
 import { UnknownUserError, UnknownVideoError } from '../../src/errors.js';
 import { publishModel } from '../../src/store/publish.js';
 import { loadEvent } from '../events/api-gateway.js';
 import { FIXTURE_VERSION, fixtureArtifact } from '../helpers/api-cases.js';
+
+// A pass-through spy: counts when the recommender computes fold-in's YᵀY.
+vi.mock('../../src/als/fold-in.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../src/als/fold-in.js')>();
+  return { ...actual, gramMatrix: vi.fn(actual.gramMatrix) };
+});
 
 // The unwrapped routes, imported (first in this file's module graph, so init runs then) after MODEL_URI
 // points at a local copy of the shared fixture model.
@@ -17,6 +24,8 @@ let routes: {
   similar: typeof import('../../handlers/similar-videos.js');
 };
 let dir: string;
+// YᵀY computations before the handlers' init (the shared table builds its own recommender on import).
+let beforeInit: number;
 
 const ok = (body: unknown) => ({
   statusCode: 200,
@@ -29,6 +38,7 @@ beforeAll(async () => {
   await publishModel(dir, fixtureArtifact());
   vi.stubEnv('MODEL_URI', dir);
   vi.stubEnv('LOG_LEVEL', 'silent');
+  beforeInit = vi.mocked(gramMatrix).mock.calls.length;
   routes = {
     ping: await import('../../handlers/ping.js'),
     invocations: await import('../../handlers/invocations.js'),
@@ -41,6 +51,24 @@ beforeAll(async () => {
 afterAll(() => {
   vi.unstubAllEnvs();
   rmSync(dir, { recursive: true, force: true });
+});
+
+describe('Function: recommender (handlers/model.ts)', () => {
+  it('leaves YᵀY out of init and computes it once, on the first fold-in', async () => {
+    // Prepare
+    const atInit = vi.mocked(gramMatrix).mock.calls.length - beforeInit;
+    const foldIn = { ...loadEvent('recommendations'), body: { watched: ['v001'], k: 1 } };
+    // Act
+    const first = await routes.recommendations.recommendationsRoute(foldIn);
+    const second = await routes.recommendations.recommendationsRoute(foldIn);
+    // Assess
+    expect({
+      atInit,
+      afterFoldIns: vi.mocked(gramMatrix).mock.calls.length - beforeInit,
+      statuses: [first.statusCode, second.statusCode],
+      source: JSON.parse(first.body).source,
+    }).toEqual({ atInit: 0, afterFoldIns: 1, statuses: [200, 200], source: 'fold-in' });
+  });
 });
 
 describe('Function: pingRoute', () => {
@@ -122,6 +150,14 @@ describe('Function: userRecommendationsRoute', () => {
     );
   });
 
+  it('decodes a percent-encoded userId (API Gateway passes it as sent)', async () => {
+    // Prepare
+    const event = loadEvent('user-recommendations');
+    event.pathParameters = { userId: 'u%20404' };
+    // Act + Assess
+    await expect(routes.users.userRecommendationsRoute(event)).rejects.toEqual(new UnknownUserError('u 404'));
+  });
+
   it('lets the closed-set error through for the middleware to map', async () => {
     // Prepare
     const event = loadEvent('user-recommendations');
@@ -132,10 +168,10 @@ describe('Function: userRecommendationsRoute', () => {
 });
 
 describe('Function: similarVideosRoute', () => {
-  it('reads videoId from the path; unknown videos are UnknownVideoError', async () => {
+  it('reads videoId from the path, decoded; unknown videos are UnknownVideoError', async () => {
     // Prepare
     const unknown = loadEvent('similar-videos');
-    unknown.pathParameters = { videoId: 'v404' };
+    unknown.pathParameters = { videoId: 'v%34%304' };
     // Act
     const result = await routes.similar.similarVideosRoute(loadEvent('similar-videos'));
     // Assess

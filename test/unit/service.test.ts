@@ -12,8 +12,8 @@ import type { Recommender } from '../../src/recommender.js';
 import { createRecommender } from '../../src/recommender.js';
 import {
   answerEach,
+  answerJsonLines,
   invoke,
-  invokeJsonLines,
   parseJsonBody,
   ping,
   recommend,
@@ -190,10 +190,9 @@ describe('Function: recommend', () => {
   });
 });
 
-describe('Function: invokeJsonLines', () => {
-  it('answers one line per request, blank lines skipped, bad lines failed on their own', () => {
-    const out = invokeJsonLines(rec, '{"user_id":"u001","k":3}\n\n{"user_id":\r\n{"user_id":"u999"}\n');
-    expect(out.split('\n').map((line) => (line === '' ? '' : JSON.parse(line)))).toEqual([
+describe('Function: answerJsonLines', () => {
+  it('answers one item per request, blank lines skipped, bad lines failed on their own', () => {
+    expect(answerJsonLines(rec, '{"user_id":"u001","k":3}\n\n{"user_id":\r\n{"user_id":"u999"}\n')).toEqual([
       U001_TOP3,
       {
         error: {
@@ -203,8 +202,13 @@ describe('Function: invokeJsonLines', () => {
         },
       },
       { error: { code: 'UNKNOWN_USER', message: 'Unknown user: u999' } },
-      '',
     ]);
+  });
+
+  it('refuses a body without lines, naming the body and the rule', () => {
+    expect(() => answerJsonLines(rec, '\n \n')).toThrow(
+      'Invalid request: body must have between 1 and 1000 non-blank lines',
+    );
   });
 });
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigInvalidError } from '../../src/errors.js';
 import { parseModelUri, resolveModelUri } from '../../src/store/location.js';
-import { s3SettingsFromEnv } from '../../src/store/s3-client.js';
 
 describe('Function: parseModelUri', () => {
   it('splits s3 URIs into bucket and prefix, trimming slashes', () => {
@@ -44,19 +43,6 @@ describe('Function: resolveModelUri', () => {
     ]).toEqual(['s3://b/p', '/opt/ml/model']);
     expect(() => resolveModelUri({ MODEL_URI: ' ' }, none)).toThrow(
       /^MODEL_URI is not set and \/opt\/ml\/model does not exist/,
-    );
-  });
-});
-
-describe('Function: s3SettingsFromEnv', () => {
-  it('reads AWS_S3_FORCE_PATH_STYLE as a boolean and names it when invalid', () => {
-    expect([
-      s3SettingsFromEnv({}),
-      s3SettingsFromEnv({ AWS_S3_FORCE_PATH_STYLE: 'true' }),
-      s3SettingsFromEnv({ AWS_S3_FORCE_PATH_STYLE: '0' }),
-    ]).toEqual([{ forcePathStyle: false }, { forcePathStyle: true }, { forcePathStyle: false }]);
-    expect(() => s3SettingsFromEnv({ AWS_S3_FORCE_PATH_STYLE: 'yes' })).toThrow(
-      'Environment variable AWS_S3_FORCE_PATH_STYLE must be true or false, got "yes"',
     );
   });
 });
