@@ -1,22 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Csr } from '../../src/model-data.js';
 import { alsRanker, evaluateSplit, itemUserCounts, popularityRanker, topK } from '../../training/evaluate.js';
+import { csrFromRows } from '../helpers/csr.js';
 
-function csr(rows: number[][], cols: number): Csr {
-  const indptr = new Int32Array(rows.length + 1);
-  const flat: number[] = [];
-  rows.forEach((items, r) => {
-    flat.push(...items);
-    indptr[r + 1] = flat.length;
-  });
-  return {
-    rows: rows.length,
-    cols,
-    indptr,
-    indices: Int32Array.from(flat),
-    data: new Float32Array(flat.length).fill(1),
-  };
-}
+const csr = csrFromRows;
 
 describe('Function: topK', () => {
   it('orders by score descending and breaks ties by index', () => {

@@ -1,23 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { Csr } from '../../src/model-data.js';
 import { cutoffs, rankingMetrics } from '../../training/metrics.js';
+import { csrFromRows } from '../helpers/csr.js';
 
-/** Builds a CSR from per-row sorted item lists (value 1). */
-function csr(rows: number[][], cols: number): Csr {
-  const indptr = new Int32Array(rows.length + 1);
-  const flat: number[] = [];
-  rows.forEach((items, r) => {
-    flat.push(...items);
-    indptr[r + 1] = flat.length;
-  });
-  return {
-    rows: rows.length,
-    cols,
-    indptr,
-    indices: Int32Array.from(flat),
-    data: new Float32Array(flat.length).fill(1),
-  };
-}
+const csr = csrFromRows;
 
 const LOG2_3 = Math.log2(3);
 
