@@ -6,14 +6,15 @@
  * factors (25.6 MB for 100k videos x 64 factors).
  * @module
  */
+import {
+  compileWasm,
+  WASM_MAX_PAGES,
+  WASM_PAGE_BYTES,
+  WASM_RESERVED_BYTES,
+  type WasmMemory,
+  wasmApi,
+} from './wasm.js';
 import { DOT_WASM_BASE64 } from './wasm-dot/dot-wasm.js';
-
-/** The slice of the WebAssembly global API used here (the project's libs carry no declarations). */
-interface WasmApi {
-  Memory: new (descriptor: { initial: number; maximum: number }) => { readonly buffer: ArrayBuffer };
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
-}
 
 interface RawExports {
   score_range(m: number, dim: number, q: number, first: number, count: number, out: number): void;
@@ -22,12 +23,6 @@ interface RawExports {
 
 /** Rows scored per call: the scores of one block stay in L1 while the heap reads them. */
 export const DOT_BLOCK = 2048;
-/** The module's own stack sits below this offset. */
-const RESERVED_BYTES = 65_536;
-const PAGE = 65_536;
-/** wasm32 addresses 4 GiB; larger matrices stay on the JS loop. */
-const MAX_PAGES = 65_536;
-
 /** Dot products of a fixed matrix's rows with a query set by {@link DotKernel.setQuery}. */
 export interface DotKernel {
   readonly dim: number;
@@ -40,20 +35,7 @@ export interface DotKernel {
   scoreRows(rows: Int32Array): Float64Array;
 }
 
-const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 let compiled: object | null | undefined;
-
-function module(): object | null {
-  if (compiled === undefined) {
-    try {
-      compiled = wasmApi ? new wasmApi.Module(Buffer.from(DOT_WASM_BASE64, 'base64')) : null;
-    } catch {
-      // No WebAssembly SIMD in this runtime: callers fall back to the JS loop.
-      compiled = null;
-    }
-  }
-  return compiled;
-}
 
 /**
  * A kernel over a copy of `matrix`, or undefined when WebAssembly SIMD is unavailable or the matrix
@@ -63,16 +45,17 @@ function module(): object | null {
  * topKDot(itemFactors, 64, userVector, 10, { kernel });
  */
 export function createDotKernel(matrix: Float32Array, dim: number): DotKernel | undefined {
-  const compiledModule = module();
+  compiled ??= compileWasm(DOT_WASM_BASE64);
+  const compiledModule = compiled;
   if (!compiledModule || !wasmApi || dim < 1) return undefined;
   const rows = Math.floor(matrix.length / dim);
-  const matrixAt = RESERVED_BYTES;
+  const matrixAt = WASM_RESERVED_BYTES;
   const queryAt = matrixAt + Math.ceil((rows * dim * 4) / 16) * 16;
   const rowsAt = queryAt + Math.ceil((dim * 8) / 16) * 16;
   const outAt = rowsAt + DOT_BLOCK * 4;
-  const pages = Math.ceil((outAt + DOT_BLOCK * 8) / PAGE);
-  if (pages > MAX_PAGES) return undefined;
-  let memory: { readonly buffer: ArrayBuffer };
+  const pages = Math.ceil((outAt + DOT_BLOCK * 8) / WASM_PAGE_BYTES);
+  if (pages > WASM_MAX_PAGES) return undefined;
+  let memory: WasmMemory;
   try {
     memory = new wasmApi.Memory({ initial: pages, maximum: pages });
   } catch {

@@ -4,7 +4,8 @@
  * @module
  */
 
-import { WASM_MAX_PAGES, WASM_RESERVED_BYTES, type WasmMemory, wasmApi } from './wasm-kernels.js';
+import { WASM_MAX_PAGES, WASM_PAGE_BYTES, WASM_RESERVED_BYTES, wasmApi } from '../wasm.js';
+import type { WasmMemory } from './wasm-kernels.js';
 
 type TypedArray = Float32Array | Float64Array | Int32Array;
 
@@ -36,10 +37,11 @@ export function arenaBytes(sizes: readonly number[]): number {
 
 /** One shared WebAssembly memory of at least `bytes`, with a bump allocator over it. */
 export function wasmArena(bytes: number): { memory: WasmMemory; allocate: Allocator } {
-  const pages = Math.ceil(bytes / 65_536);
+  const pages = Math.ceil(bytes / WASM_PAGE_BYTES);
   if (pages > WASM_MAX_PAGES)
     throw new RangeError(`Training needs ${bytes} bytes, above WebAssembly's 4 GiB`);
-  const memory = new wasmApi.Memory({ initial: pages, maximum: pages, shared: true });
+  if (!wasmApi) throw new Error('WebAssembly is not available in this runtime');
+  const memory = new wasmApi.Memory({ initial: pages, maximum: pages, shared: true }) as WasmMemory;
   let offset = WASM_RESERVED_BYTES;
   const allocate: Allocator = (ctor, length) => {
     const view = new ctor(memory.buffer, offset, length);

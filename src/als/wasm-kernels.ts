@@ -4,22 +4,11 @@
  * @module
  */
 
+import { type WasmMemory as AnyWasmMemory, compileWasm, wasmApi } from '../wasm.js';
 import { KERNELS_WASM_BASE64 } from './wasm/kernels-wasm.js';
 
-/** A shared WebAssembly memory (typed here: the project's libs carry no WebAssembly declarations). */
-export interface WasmMemory {
-  readonly buffer: SharedArrayBuffer;
-}
-
-/** The slice of the WebAssembly global API we use. */
-interface WasmApi {
-  Memory: new (descriptor: { initial: number; maximum: number; shared: true }) => WasmMemory;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
-}
-
-/** The runtime's WebAssembly API. */
-export const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+/** The shared memory the training threads and kernels work on. */
+export type WasmMemory = AnyWasmMemory<SharedArrayBuffer>;
 
 /** The kernels, taking typed-array views of the memory they were instantiated with. */
 export interface WasmKernels {
@@ -60,27 +49,23 @@ interface RawExports {
   loss_rows(...args: number[]): void;
 }
 
-/** Bytes below this offset belong to the module's own (unused) stack; arenas start above it. */
-export const WASM_RESERVED_BYTES = 65_536;
-/** The module declares this maximum; a memory passed in must not exceed it. */
-export const WASM_MAX_PAGES = 65_536;
+let compiled: object | null | undefined;
 
-let compiled: object | undefined;
+function kernelsModule(): object | null {
+  compiled ??= compileWasm(KERNELS_WASM_BASE64);
+  return compiled;
+}
 
 /** True when this runtime runs WebAssembly SIMD (Node 16.4+). */
 export function wasmAvailable(): boolean {
-  try {
-    compiled ??= new wasmApi.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
-    return true;
-  } catch {
-    return false;
-  }
+  return kernelsModule() !== null;
 }
 
 /** Instantiates the kernels on `memory` (one instance per thread, all on the same memory). */
 export function loadKernels(memory: WasmMemory): WasmKernels {
-  compiled ??= new wasmApi.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
-  const raw = new wasmApi.Instance(compiled, { env: { memory } }).exports as RawExports;
+  const module = kernelsModule();
+  if (!module || !wasmApi) throw new Error('WebAssembly SIMD is not available in this runtime');
+  const raw = new wasmApi.Instance(module, { env: { memory } }).exports as RawExports;
   return {
     cgUpdateRows(x, y, k, yty, indptr, indices, target, weight, rowStart, rowEnd, cgSteps, scratch): void {
       raw.cg_update_rows(
