@@ -10,10 +10,10 @@ import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { cgUpdateRows, createCgScratch } from '../src/als/cg.js';
 import { toConfidenceRows } from '../src/als/confidence.js';
 import { foldInUser, gramMatrix } from '../src/als/fold-in.js';
-import { createRng } from '../src/als/random.js';
 import { createState, createThreadContext } from '../src/als/state.js';
 import { ALS_DEFAULTS, trainAls } from '../src/als/train.js';
-import { csrFromTriples } from '../src/csr.js';
+import { csrFromTriples } from '../src/core/csr.js';
+import { createRng } from '../src/core/random.js';
 import { syntheticInteractions } from './synthetic.js';
 
 const { values } = parseArgs({

@@ -3,8 +3,8 @@
  * at 64 factors), against a plain pass summing the same Float32Array (the memory-bandwidth floor) and
  * a naive map + sort. Prints milliseconds per query (median of several runs) and the ratio to the floor.
  */
-import { createDotKernel } from '../src/dot-kernel.js';
-import { topKDot } from '../src/topk.js';
+import { createDotKernel } from '../src/kernels/dot-kernel.js';
+import { topKDot } from '../src/ranking/top-k.js';
 
 const FACTORS = 64;
 const K = 10;

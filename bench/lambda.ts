@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { extractZip, KiB, packageService } from '../deploy/lambda-package.js';
 import { encodeModel } from '../src/artifact/encode.js';
-import type { ModelData } from '../src/model-data.js';
+import type { ModelData } from '../src/core/model-data.js';
 import { publishModel } from '../src/store/publish.js';
 import { createS3Client } from '../src/store/s3-client.js';
 import { startMoto } from '../test/helpers/moto.js';

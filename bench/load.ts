@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { decodeModel } from '../src/artifact/decode.js';
 import { encodeModel } from '../src/artifact/encode.js';
-import type { ModelData } from '../src/model-data.js';
+import type { ModelData } from '../src/core/model-data.js';
 import { createModelStore } from '../src/store/model-store.js';
 import { publishModel } from '../src/store/publish.js';
 import { startMoto } from '../test/helpers/moto.js';

@@ -22,7 +22,7 @@ import { Command } from 'commander';
 import { buildServerBundle } from '../container/build.js';
 import { decodeModel } from '../src/artifact/decode.js';
 import { encodeModel } from '../src/artifact/encode.js';
-import type { ModelData } from '../src/model-data.js';
+import type { ModelData } from '../src/core/model-data.js';
 import { publishModel } from '../src/store/publish.js';
 import { freePort } from '../test/helpers/moto.js';
 import { seededRandom } from '../test/helpers/tiny-model.js';

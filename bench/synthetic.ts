@@ -5,9 +5,9 @@
  * @module
  */
 
-import { createRng } from '../src/als/random.js';
-import { csrFromTriples } from '../src/csr.js';
-import type { Csr } from '../src/model-data.js';
+import { csrFromTriples } from '../src/core/csr.js';
+import type { Csr } from '../src/core/model-data.js';
+import { createRng } from '../src/core/random.js';
 
 /** Shape and randomness of a synthetic set. */
 export interface SyntheticOptions {

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ALS_DEFAULTS, trainAls } from '../src/als/train.js';
-import type { AlsParams, Csr } from '../src/model-data.js';
+import type { AlsParams, Csr } from '../src/core/model-data.js';
 import { evaluateSplit } from '../training/evaluate.js';
 import { buildInteractions } from '../training/features.js';
 import { formatMetricsTable, type ReferenceFigures } from '../training/metrics-table.js';

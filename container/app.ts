@@ -17,16 +17,6 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { pino } from 'pino';
-import type { Config } from '../src/config.js';
-import {
-  InvalidRequestError,
-  payloadTooLargeError,
-  RecommenderError,
-  TransportError,
-  toErrorResponse,
-} from '../src/errors.js';
-import type { Log, LogFields } from '../src/log.js';
-import type { Recommender } from '../src/recommender.js';
 import {
   answerJsonLines,
   type BatchItem,
@@ -36,7 +26,17 @@ import {
   ping,
   recommendForUser,
   similarVideos,
-} from '../src/service.js';
+} from '../src/api/service.js';
+import {
+  InvalidRequestError,
+  payloadTooLargeError,
+  RecommenderError,
+  TransportError,
+  toErrorResponse,
+} from '../src/core/errors.js';
+import type { Log, LogFields } from '../src/core/log.js';
+import type { Recommender } from '../src/recommender/recommender.js';
+import type { Config } from '../src/serving/config.js';
 import { JSON_LINES_TYPE, JSON_TYPE, requestFormat, responseFormat } from './negotiate.js';
 import { type DocsOptions, registerDocs, routeDocs } from './openapi.js';
 

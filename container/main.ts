@@ -8,7 +8,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { type Config, loadConfig } from '../src/config.js';
+import { type Config, loadConfig } from '../src/serving/config.js';
 import { createLogger } from './app.js';
 import { startServer } from './server.js';
 

@@ -3,8 +3,9 @@
  * `Accept` header selects. JSON Lines is what SageMaker Batch Transform sends with `SplitType=Line`.
  * @module
  */
-import { TransportError } from '../src/errors.js';
-import { requireContentType } from '../src/service.js';
+
+import { requireContentType } from '../src/api/service.js';
+import { TransportError } from '../src/core/errors.js';
 
 export const JSON_TYPE = 'application/json';
 export const JSON_LINES_TYPE = 'application/jsonlines';

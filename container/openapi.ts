@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchema } from 'fastify';
-import { jsonSchemas, type Limits } from '../src/schemas.js';
+import { jsonSchemas, type Limits } from '../src/api/schemas.js';
 
 /** Where the swagger-ui files are; the production bundle ships them next to itself. */
 export interface DocsOptions {

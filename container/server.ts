@@ -6,8 +6,8 @@
  */
 import type { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from '../src/config.js';
-import { createRecommender, type Recommender } from '../src/recommender.js';
+import { createRecommender, type Recommender } from '../src/recommender/recommender.js';
+import type { Config } from '../src/serving/config.js';
 import { createModelStore, type ModelStore } from '../src/store/index.js';
 import { createApp } from './app.js';
 

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/serving/config.js';
 import { startServer } from './server.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

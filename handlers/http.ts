@@ -11,8 +11,8 @@ import httpCors from '@middy/http-cors';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { InvalidRequestError, payloadTooLargeError, toErrorResponse } from '../src/errors.js';
-import { decodePathParameter, parseJsonBody, requireContentType } from '../src/service.js';
+import { decodePathParameter, parseJsonBody, requireContentType } from '../src/api/service.js';
+import { InvalidRequestError, payloadTooLargeError, toErrorResponse } from '../src/core/errors.js';
 import { config, logger } from './logger.js';
 
 /** An API Gateway REST (v1) proxy event whose body the JSON parser has replaced by the parsed value. */

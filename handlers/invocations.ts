@@ -6,7 +6,7 @@
  * @module
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { invoke } from '../src/service.js';
+import { invoke } from '../src/api/service.js';
 import { httpRoute, type JsonEvent, json } from './http.js';
 import { asLog } from './logger.js';
 import { recommender } from './model.js';

@@ -4,8 +4,8 @@
  * @module
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { loadConfig } from '../src/config.js';
-import type { Log, LogFields } from '../src/log.js';
+import type { Log, LogFields } from '../src/core/log.js';
+import { loadConfig } from '../src/serving/config.js';
 
 /** The validated environment; a bad variable fails the init phase with a message naming it. */
 export const config = loadConfig();

@@ -5,8 +5,8 @@
  * succeeds.
  * @module
  */
-import { ConfigInvalidError } from '../src/errors.js';
-import { createRecommender, type Recommender } from '../src/recommender.js';
+import { ConfigInvalidError } from '../src/core/errors.js';
+import { createRecommender, type Recommender } from '../src/recommender/recommender.js';
 import { createModelStore, type ModelStore } from '../src/store/model-store.js';
 import { config, logger } from './logger.js';
 

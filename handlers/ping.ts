@@ -4,7 +4,7 @@
  * @module
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ping } from '../src/service.js';
+import { ping } from '../src/api/service.js';
 import { httpRoute, json } from './http.js';
 import { recommender } from './model.js';
 

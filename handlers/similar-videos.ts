@@ -4,7 +4,7 @@
  * @module
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { similarVideos } from '../src/service.js';
+import { similarVideos } from '../src/api/service.js';
 import { httpRoute, json, pathParameter } from './http.js';
 import { recommender } from './model.js';
 

@@ -4,7 +4,7 @@
  * @module
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { recommendForUser } from '../src/service.js';
+import { recommendForUser } from '../src/api/service.js';
 import { httpRoute, json, pathParameter } from './http.js';
 import { recommender } from './model.js';
 

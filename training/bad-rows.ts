@@ -4,7 +4,7 @@
  * @module
  */
 
-import { InputInvalidError } from '../src/errors.js';
+import { InputInvalidError } from '../src/core/errors.js';
 
 /** Why a row was refused. */
 export const BAD_ROW_REASONS = [

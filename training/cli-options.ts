@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { ALS_DEFAULTS } from '../src/als/train.js';
-import { ConfigInvalidError } from '../src/errors.js';
+import { ConfigInvalidError } from '../src/core/errors.js';
 import { DEFAULT_MAX_BAD_FRACTION } from './bad-rows.js';
 import type { TrainingOptions } from './pipeline.js';
 import { type ColumnRef, EVENT_LAYOUTS, type EventLayout } from './read-events.js';

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { loadConfig } from '../src/config.js';
-import { ConfigInvalidError } from '../src/errors.js';
+import { ConfigInvalidError } from '../src/core/errors.js';
+import { loadConfig } from '../src/serving/config.js';
 import { buildProgram, parseCliOptions } from './cli-options.js';
 import { runTraining } from './pipeline.js';
 import { createCliReporter } from './progress.js';

@@ -10,7 +10,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { type CsvError, parse } from 'csv-parse';
-import { InputInvalidError } from '../src/errors.js';
+import { InputInvalidError } from '../src/core/errors.js';
 
 /** What streaming a file saw, besides its records. */
 export interface CsvStreamResult {

@@ -3,7 +3,7 @@
  * baseline, leaving out the user's train items, and score both with {@link rankingMetrics}.
  * @module
  */
-import type { Csr } from '../src/model-data.js';
+import type { Csr } from '../src/core/model-data.js';
 import { cutoffs, type RankingMetrics, rankingMetrics } from './metrics.js';
 
 /** Metrics at k = 1..maxK for the model and the baseline. */

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { ConfigInvalidError, InputInvalidError } from '../src/errors.js';
+import { ConfigInvalidError, InputInvalidError } from '../src/core/errors.js';
 import { TIMESTAMP_FORMATS, type TimestampFormat } from './timestamps.js';
 
 /** A column by header name (needs `header: true`) or by 0-based index. */

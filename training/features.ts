@@ -4,8 +4,8 @@
  * @module
  */
 
-import { csrFromTriples } from '../src/csr.js';
-import type { Csr } from '../src/model-data.js';
+import { csrFromTriples } from '../src/core/csr.js';
+import type { Csr } from '../src/core/model-data.js';
 import type { EventsRead } from './read-events.js';
 
 /** The training matrix and the ids of its rows and columns. */

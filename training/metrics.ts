@@ -14,7 +14,7 @@
  * count as misses, as implicit's padding does.
  * @module
  */
-import type { Csr } from '../src/model-data.js';
+import type { Csr } from '../src/core/model-data.js';
 
 /** All metrics at one cut-off k. */
 export interface RankingMetrics {

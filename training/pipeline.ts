@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type IterationInfo, trainAls } from '../src/als/train.js';
 import { type EncodedArtifact, encodeModel } from '../src/artifact/encode.js';
-import type { AlsParams, Csr, ModelData, VideoMeta } from '../src/model-data.js';
+import type { AlsParams, Csr, ModelData, VideoMeta } from '../src/core/model-data.js';
 import { type PublishResult, publishModel } from '../src/store/publish.js';
 import { formatBadRows } from './bad-rows.js';
 import { type Evaluation, evaluateSplit } from './evaluate.js';

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ConfigInvalidError, InputInvalidError } from '../src/errors.js';
+import { ConfigInvalidError, InputInvalidError } from '../src/core/errors.js';
 import {
   type BadRowReport,
   checkBadRows,

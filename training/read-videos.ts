@@ -5,8 +5,8 @@
  * @module
  */
 
-import { InputInvalidError } from '../src/errors.js';
-import type { VideoMeta } from '../src/model-data.js';
+import { InputInvalidError } from '../src/core/errors.js';
+import type { VideoMeta } from '../src/core/model-data.js';
 import {
   type BadRowReport,
   checkBadRows,

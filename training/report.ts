@@ -4,7 +4,7 @@
  * inline SVG from {@link renderLineChart}; the page needs no scripts and no network.
  * @module
  */
-import type { AlsParams } from '../src/model-data.js';
+import type { AlsParams } from '../src/core/model-data.js';
 import type { Evaluation } from './evaluate.js';
 import { METRIC_LABELS, METRIC_NAMES, type MetricName, type RankingMetrics } from './metrics.js';
 import { escapeHtml, formatNumber, type LineChart, renderLineChart } from './svg-chart.js';

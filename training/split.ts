@@ -9,7 +9,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import type { Csr } from '../src/model-data.js';
+import type { Csr } from '../src/core/model-data.js';
 
 /** The per-user holdout rule in words, for the report and the manifest. */
 export const SPLIT_RULE =

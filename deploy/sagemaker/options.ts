@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
-import { ConfigInvalidError } from '../../src/errors.js';
+import { ConfigInvalidError } from '../../src/core/errors.js';
 
 /** SageMaker resource names are at most 63 characters; we append `-m-<10 hex>` to the endpoint name. */
 export const MAX_ENDPOINT_NAME_LENGTH = 50;

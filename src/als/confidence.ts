@@ -3,7 +3,7 @@
  * @module
  */
 
-import type { Csr } from '../model-data.js';
+import type { Csr } from '../core/model-data.js';
 import type { ConfidenceRows } from './cg.js';
 import { type Allocator, bufferAllocator } from './memory.js';
 

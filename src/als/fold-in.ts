@@ -4,8 +4,8 @@
  * @module
  */
 
-import { InputInvalidError } from '../errors.js';
-import type { AlsParams } from '../model-data.js';
+import { InputInvalidError } from '../core/errors.js';
+import type { AlsParams } from '../core/model-data.js';
 import { choleskySolveInPlace } from './cholesky.js';
 
 export { gramMatrix } from './gram.js';

@@ -4,8 +4,8 @@
  * @module
  */
 
-import { WASM_MAX_PAGES, WASM_PAGE_BYTES, WASM_RESERVED_BYTES, wasmApi } from '../wasm.js';
-import type { WasmMemory } from './wasm-kernels.js';
+import type { WasmMemory } from '../kernels/als-kernels.js';
+import { WASM_MAX_PAGES, WASM_PAGE_BYTES, WASM_RESERVED_BYTES, wasmApi } from '../kernels/wasm.js';
 
 type TypedArray = Float32Array | Float64Array | Int32Array;
 

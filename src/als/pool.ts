@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { RecommenderError } from '../errors.js';
+import { RecommenderError } from '../core/errors.js';
 import { type AlsState, createThreadContext, type Phase, runChunks, type ThreadContext } from './state.js';
 
 interface Reply {

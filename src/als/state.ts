@@ -6,14 +6,14 @@
  * @module
  */
 
-import { transposeCsr } from '../csr.js';
-import type { Csr } from '../model-data.js';
+import { transposeCsr } from '../core/csr.js';
+import type { Csr } from '../core/model-data.js';
+import { loadKernels, type WasmKernels, type WasmMemory } from '../kernels/als-kernels.js';
 import { type CgScratch, type ConfidenceRows, cgUpdateRows, createCgScratch } from './cg.js';
 import { toConfidenceRows } from './confidence.js';
 import { addGramRows } from './gram.js';
 import { addLossRows } from './loss.js';
 import { type Allocator, arenaBytes, bufferAllocator, wasmArena } from './memory.js';
-import { loadKernels, type WasmKernels, type WasmMemory } from './wasm-kernels.js';
 
 /** Which inner loops run: WebAssembly SIMD (default) or plain typed-array JavaScript. */
 export type AlsKernel = 'wasm' | 'js';

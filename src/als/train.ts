@@ -5,14 +5,14 @@
  * @module
  */
 
-import { InputInvalidError } from '../errors.js';
-import type { AlsParams, Csr } from '../model-data.js';
+import { InputInvalidError } from '../core/errors.js';
+import type { AlsParams, Csr } from '../core/model-data.js';
+import { createRng, fillUniformFactors } from '../core/random.js';
+import { wasmAvailable } from '../kernels/als-kernels.js';
 import { mirrorUpper } from './gram.js';
 import { squaredNorm } from './loss.js';
 import { AlsPool } from './pool.js';
-import { createRng, fillUniformFactors } from './random.js';
 import { type AlsKernel, type AlsState, chunkCount, createState, Phase } from './state.js';
-import { wasmAvailable } from './wasm-kernels.js';
 
 /** The `implicit` library's defaults (AlternatingLeastSquares 0.7), with our seed. */
 export const ALS_DEFAULTS: AlsParams = Object.freeze({

@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { ArtifactInvalidError } from '../errors.js';
-import type { Csr, ModelData, VideoMeta } from '../model-data.js';
+import { ArtifactInvalidError } from '../core/errors.js';
+import type { Csr, ModelData, VideoMeta } from '../core/model-data.js';
 import {
   BUNDLE_FILE,
   type Dtype,

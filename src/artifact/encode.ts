@@ -3,8 +3,8 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { ArtifactInvalidError } from '../errors.js';
-import type { AlsParams, ModelData } from '../model-data.js';
+import { ArtifactInvalidError } from '../core/errors.js';
+import type { AlsParams, ModelData } from '../core/model-data.js';
 import {
   BUNDLE_FILE,
   type Dtype,

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigInvalidError } from '../errors.js';
+import { ConfigInvalidError } from '../core/errors.js';
 
 /** SageMaker unpacks the endpoint's `ModelDataUrl` tarball here. */
 export const SAGEMAKER_MODEL_DIR = '/opt/ml/model';

@@ -12,7 +12,7 @@ import {
   pointerFor,
   versionIdSchema,
 } from '../artifact/format.js';
-import { ArtifactInvalidError, ConfigInvalidError, ModelNotLoadedError } from '../errors.js';
+import { ArtifactInvalidError, ConfigInvalidError, ModelNotLoadedError } from '../core/errors.js';
 import { parseModelUri, SAGEMAKER_MODEL_DIR } from './location.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 import { createS3Client } from './s3-client.js';

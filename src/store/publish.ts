@@ -10,7 +10,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { EncodedArtifact } from '../artifact/encode.js';
 import { BUNDLE_FILE, MANIFEST_FILE, POINTER_FILE, pointerFor, versionDir } from '../artifact/format.js';
-import { InputInvalidError } from '../errors.js';
+import { InputInvalidError } from '../core/errors.js';
 import { type ModelLocation, parseModelUri, s3Key } from './location.js';
 import { createS3Client } from './s3-client.js';
 

@@ -5,7 +5,7 @@
  */
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { POINTER_FILE } from '../artifact/format.js';
-import { ArtifactInvalidError, ModelNotLoadedError } from '../errors.js';
+import { ArtifactInvalidError, ModelNotLoadedError } from '../core/errors.js';
 import { type ModelLocation, s3Key } from './location.js';
 import { type RetryPolicy, ShortReadError, withRetry } from './retry.js';
 import { type ArtifactSource, parsePointer } from './source.js';

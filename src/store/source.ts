@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { POINTER_FILE, type Pointer, pointerSchema } from '../artifact/format.js';
-import { ArtifactInvalidError, ModelNotLoadedError } from '../errors.js';
+import { ArtifactInvalidError, ModelNotLoadedError } from '../core/errors.js';
 import type { ModelLocation } from './location.js';
 
 /** Result of polling the pointer: unchanged since `tag`, or its (new) content and tag. */

@@ -18,15 +18,16 @@
  * v002 0.5, v006 -0.375. u002 = (0, 1) watched v002, v005. u003 = (0.5, -0.5) watched nothing.
  * @module
  */
+
+import { invoke, similarVideos } from '../../src/api/service.js';
 import {
   decodeModel,
   type EncodedArtifact,
   encodeModel,
   type LoadedModel,
 } from '../../src/artifact/index.js';
-import type { AlsParams, ModelData } from '../../src/model-data.js';
-import { createRecommender, type Recommender } from '../../src/recommender.js';
-import { invoke, similarVideos } from '../../src/service.js';
+import type { AlsParams, ModelData } from '../../src/core/model-data.js';
+import { createRecommender, type Recommender } from '../../src/recommender/recommender.js';
 
 /** Training params recorded in the fixture manifest (alpha/regularization drive fold-in). */
 export const FIXTURE_PARAMS: AlsParams = {

@@ -1,4 +1,4 @@
-import type { Csr } from '../../src/model-data.js';
+import type { Csr } from '../../src/core/model-data.js';
 
 /** Builds a CSR from per-row sorted item lists, every value 1: hand-checkable test matrices. */
 export function csrFromRows(rows: number[][], cols: number): Csr {

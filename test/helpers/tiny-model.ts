@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ALS_DEFAULTS } from '../../src/als/train.js';
 import { type EncodedArtifact, encodeModel } from '../../src/artifact/encode.js';
-import type { Csr, ModelData, VideoMeta } from '../../src/model-data.js';
+import type { Csr, ModelData, VideoMeta } from '../../src/core/model-data.js';
 
 /** Options for {@link tinyModel}; every field has a small default. */
 export interface TinyModelOptions {

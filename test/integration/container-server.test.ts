@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../container/server.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/serving/config.js';
 import { publishModel } from '../../src/store/index.js';
 import { casesFor, FIXTURE_VERSION, fixtureArtifact, urlOf } from '../helpers/api-cases.js';
 import { freePort } from '../helpers/moto.js';

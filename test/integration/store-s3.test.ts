@@ -1,7 +1,7 @@
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EncodedArtifact } from '../../src/artifact/encode.js';
-import { ArtifactInvalidError, ModelNotLoadedError } from '../../src/errors.js';
+import { ArtifactInvalidError, ModelNotLoadedError } from '../../src/core/errors.js';
 import { type ModelLocation, parseModelUri } from '../../src/store/location.js';
 import { createModelStore } from '../../src/store/model-store.js';
 import { publishModel } from '../../src/store/publish.js';

@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { cgUpdateRows, createCgScratch } from '../../src/als/cg.js';
 import { toConfidenceRows } from '../../src/als/confidence.js';
 import { foldInUser, gramMatrix } from '../../src/als/fold-in.js';
-import { createRng } from '../../src/als/random.js';
 import { createState, createThreadContext } from '../../src/als/state.js';
-import { csrFromTriples } from '../../src/csr.js';
-import { InputInvalidError } from '../../src/errors.js';
+import { csrFromTriples } from '../../src/core/csr.js';
+import { InputInvalidError } from '../../src/core/errors.js';
+import { createRng } from '../../src/core/random.js';
 
 const K = 8;
 const ITEMS = 40;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { foldInUser, gramMatrix } from '../../src/als/fold-in.js';
-import { createRng } from '../../src/als/random.js';
 import { ALS_DEFAULTS, trainAls } from '../../src/als/train.js';
-import { csrFromTriples } from '../../src/csr.js';
-import { InputInvalidError } from '../../src/errors.js';
-import type { AlsParams, Csr } from '../../src/model-data.js';
+import { csrFromTriples } from '../../src/core/csr.js';
+import { InputInvalidError } from '../../src/core/errors.js';
+import type { AlsParams, Csr } from '../../src/core/model-data.js';
+import { createRng } from '../../src/core/random.js';
 
 /** Users in 4 taste groups, each mostly interacting with its group's 15 items, values 1..5. */
 function groupedMatrix(users: number, seed: number): Csr {

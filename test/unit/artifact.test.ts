@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeModel } from '../../src/artifact/decode.js';
 import { encodeModel, type ManifestInput } from '../../src/artifact/encode.js';
 import { FORMAT_VERSION, type Manifest, SECTION_ALIGNMENT } from '../../src/artifact/format.js';
-import { ArtifactInvalidError } from '../../src/errors.js';
+import { ArtifactInvalidError } from '../../src/core/errors.js';
 import { tinyModel } from '../helpers/tiny-model.js';
 
 const info: ManifestInput = {

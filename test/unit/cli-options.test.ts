@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigInvalidError } from '../../src/errors.js';
+import { ConfigInvalidError } from '../../src/core/errors.js';
 import { buildProgram, DEFAULT_THREADS, parseCliOptions } from '../../training/cli-options.js';
 
 /** Parses argv the way the CLI does (commander, then zod) without running anything. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { ConfigInvalidError } from '../../src/errors.js';
+import { ConfigInvalidError } from '../../src/core/errors.js';
+import { loadConfig } from '../../src/serving/config.js';
 
 describe('Function: loadConfig', () => {
   it('applies every default to an empty environment', () => {

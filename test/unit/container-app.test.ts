@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type RecommenderProvider } from '../../container/app.js';
-import type { Recommender } from '../../src/recommender.js';
+import type { Recommender } from '../../src/recommender/recommender.js';
 import { casesFor, FIXTURE_VERSION, fixtureRecommender, urlOf } from '../helpers/api-cases.js';
 
 const CONFIG = { maxBodyBytes: 4096, logLevel: 'info' as const, maxK: 100, maxBatch: 1000 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { csrFromTriples, transposeCsr } from '../../src/csr.js';
-import { InputInvalidError } from '../../src/errors.js';
+import { csrFromTriples, transposeCsr } from '../../src/core/csr.js';
+import { InputInvalidError } from '../../src/core/errors.js';
 
 describe('Function: csrFromTriples', () => {
   it('sums duplicate pairs and sorts column indices within each row', () => {

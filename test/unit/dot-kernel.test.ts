@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createDotKernel, DOT_BLOCK } from '../../src/dot-kernel.js';
-import { topKDot } from '../../src/topk.js';
+import { createDotKernel, DOT_BLOCK } from '../../src/kernels/dot-kernel.js';
+import { topKDot } from '../../src/ranking/top-k.js';
 import { seededRandom } from '../helpers/tiny-model.js';
 
 function randomMatrix(n: number, seed: number): Float32Array {

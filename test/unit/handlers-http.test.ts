@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { httpRoute, json, jsonBodyGuard, normaliseError, pathParameter } from '../../handlers/http.js';
-import { InvalidRequestError, TransportError, UnknownUserError } from '../../src/errors.js';
+import { InvalidRequestError, TransportError, UnknownUserError } from '../../src/core/errors.js';
 import { lambdaContext, loadEvent } from '../events/api-gateway.js';
 
 const MALFORMED = {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { gramMatrix } from '../../src/als/fold-in.js';
-import { UnknownUserError, UnknownVideoError } from '../../src/errors.js';
+import { UnknownUserError, UnknownVideoError } from '../../src/core/errors.js';
 import { publishModel } from '../../src/store/publish.js';
 import { loadEvent } from '../events/api-gateway.js';
 import { FIXTURE_VERSION, fixtureArtifact } from '../helpers/api-cases.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UnknownUserError } from '../../src/errors.js';
-import { createJsonLogger, silentLog } from '../../src/log.js';
+import { UnknownUserError } from '../../src/core/errors.js';
+import { createJsonLogger, silentLog } from '../../src/core/log.js';
 
 describe('Function: createJsonLogger', () => {
   it('writes one JSON line per call at or above the level, with child fields and flattened errors', () => {

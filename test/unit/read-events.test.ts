@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigInvalidError, InputInvalidError } from '../../src/errors.js';
+import { ConfigInvalidError, InputInvalidError } from '../../src/core/errors.js';
 import { formatBadRows } from '../../training/bad-rows.js';
 import { parseDecimal, readEvents } from '../../training/read-events.js';
 import { parseTimestamp } from '../../training/timestamps.js';

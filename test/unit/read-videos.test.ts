@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { InputInvalidError } from '../../src/errors.js';
+import { InputInvalidError } from '../../src/core/errors.js';
 import { readVideos } from '../../training/read-videos.js';
 
 const fixture = (name: string): string =>

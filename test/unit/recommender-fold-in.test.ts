@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { trainAls } from '../../src/als/train.js';
-import { csrFromTriples } from '../../src/csr.js';
-import type { AlsParams, ModelData } from '../../src/model-data.js';
-import { createRecommender } from '../../src/recommender.js';
+import { csrFromTriples } from '../../src/core/csr.js';
+import type { AlsParams, ModelData } from '../../src/core/model-data.js';
+import { createRecommender } from '../../src/recommender/recommender.js';
 
 /** A small synthetic data set with structure: users prefer one of four item clusters. */
 function syntheticModelInput(): { users: number; items: number; r: number[]; c: number[]; v: number[] } {

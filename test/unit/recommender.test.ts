@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidRequestError, UnknownUserError, UnknownVideoError } from '../../src/errors.js';
-import { createRecommender, type RecommendResult } from '../../src/recommender.js';
+import { InvalidRequestError, UnknownUserError, UnknownVideoError } from '../../src/core/errors.js';
+import { createRecommender, type RecommendResult } from '../../src/recommender/recommender.js';
 import { FIXTURE_PARAMS, fixtureLoaded, fixtureModelData } from '../helpers/api-cases.js';
 
 // The fixture is documented in test/helpers/api-cases.ts: u001 = (1, 0.5) watched v001, so its

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { InvalidRequestError } from '../../src/errors.js';
-import { createSchemas, fieldPath, jsonSchemas, parseOrThrow, schemas } from '../../src/schemas.js';
+import { createSchemas, fieldPath, jsonSchemas, parseOrThrow, schemas } from '../../src/api/schemas.js';
+import { InvalidRequestError } from '../../src/core/errors.js';
 
 /** The issues parseOrThrow raises for `input`, or 'ok'. */
 function issuesOf(input: unknown, schema: z.ZodType = schemas.recommendRequest): unknown {

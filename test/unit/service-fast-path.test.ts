@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { toErrorResponse } from '../../src/errors.js';
-import { invoke, recommend } from '../../src/service.js';
+import { invoke, recommend } from '../../src/api/service.js';
+import { toErrorResponse } from '../../src/core/errors.js';
 import { fixtureRecommender } from '../helpers/api-cases.js';
 
 const rec = fixtureRecommender();

@@ -1,16 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
-  InvalidRequestError,
-  ModelNotLoadedError,
-  TransportError,
-  toErrorResponse,
-  UnknownUserError,
-  UnknownVideoError,
-} from '../../src/errors.js';
-import type { Log } from '../../src/log.js';
-import type { Recommender } from '../../src/recommender.js';
-import { createRecommender } from '../../src/recommender.js';
-import {
   answerEach,
   answerJsonLines,
   invoke,
@@ -20,7 +9,18 @@ import {
   recommendForUser,
   requireContentType,
   similarVideos,
-} from '../../src/service.js';
+} from '../../src/api/service.js';
+import {
+  InvalidRequestError,
+  ModelNotLoadedError,
+  TransportError,
+  toErrorResponse,
+  UnknownUserError,
+  UnknownVideoError,
+} from '../../src/core/errors.js';
+import type { Log } from '../../src/core/log.js';
+import type { Recommender } from '../../src/recommender/recommender.js';
+import { createRecommender } from '../../src/recommender/recommender.js';
 import { FIXTURE_VERSION, fixtureLoaded, fixtureRecommender } from '../helpers/api-cases.js';
 
 const rec = fixtureRecommender();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Csr } from '../../src/model-data.js';
+import type { Csr } from '../../src/core/model-data.js';
 import {
   compareIds,
   fmix32,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigInvalidError } from '../../src/errors.js';
+import { ConfigInvalidError } from '../../src/core/errors.js';
 import { parseModelUri, resolveModelUri } from '../../src/store/location.js';
 
 describe('Function: parseModelUri', () => {

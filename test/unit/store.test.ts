@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LoadedModel } from '../../src/artifact/decode.js';
 import type { EncodedArtifact } from '../../src/artifact/encode.js';
-import { ArtifactInvalidError, InputInvalidError, ModelNotLoadedError } from '../../src/errors.js';
+import { ArtifactInvalidError, InputInvalidError, ModelNotLoadedError } from '../../src/core/errors.js';
 import { createModelStore } from '../../src/store/model-store.js';
 import { publishModel } from '../../src/store/publish.js';
 import { tinyArtifact, tinyModel } from '../helpers/tiny-model.js';

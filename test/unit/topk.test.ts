@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sortedHas, topKDot, topKValues } from '../../src/topk.js';
+import { sortedHas, topKDot, topKValues } from '../../src/ranking/top-k.js';
 
 /** Reference: full sort, ties to the lower index. */
 function bruteForce(scores: number[], k: number, skip: Set<number> = new Set()): number[] {

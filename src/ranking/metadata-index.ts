@@ -4,7 +4,7 @@
  * Also the sorted-set algebra the recommender uses to combine filters, allow-lists and exclusions.
  * @module
  */
-import type { VideoMeta } from './model-data.js';
+import type { VideoMeta } from '../core/model-data.js';
 
 /** The filter a request may carry; strings compare case-insensitively. */
 export interface MetadataFilter {

@@ -13,9 +13,9 @@ import {
   RecommenderError,
   TransportError,
   toErrorResponse,
-} from './errors.js';
-import type { Log } from './log.js';
-import type { Recommender, RecommendResult } from './recommender.js';
+} from '../core/errors.js';
+import type { Log } from '../core/log.js';
+import type { Recommender, RecommendResult } from '../recommender/recommender.js';
 import { flag, queryToRequest } from './rest-query.js';
 import {
   createSchemas,

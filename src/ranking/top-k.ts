@@ -4,7 +4,7 @@
  * no score array. Ties go to the lower index, so results are deterministic.
  * @module
  */
-import { DOT_BLOCK, type DotKernel } from './dot-kernel.js';
+import { DOT_BLOCK, type DotKernel } from '../kernels/dot-kernel.js';
 
 /** The k best rows, best first. */
 export interface TopK {

@@ -4,8 +4,8 @@
  * @module
  */
 
-import { type WasmMemory as AnyWasmMemory, compileWasm, wasmApi } from '../wasm.js';
-import { KERNELS_WASM_BASE64 } from './wasm/kernels-wasm.js';
+import { ALS_WASM_BASE64 } from './als-wasm.js';
+import { type WasmMemory as AnyWasmMemory, compileWasm, wasmApi } from './wasm.js';
 
 /** The shared memory the training threads and kernels work on. */
 export type WasmMemory = AnyWasmMemory<SharedArrayBuffer>;
@@ -52,7 +52,7 @@ interface RawExports {
 let compiled: object | null | undefined;
 
 function kernelsModule(): object | null {
-  compiled ??= compileWasm(KERNELS_WASM_BASE64);
+  compiled ??= compileWasm(ALS_WASM_BASE64);
   return compiled;
 }
 

@@ -1,7 +1,7 @@
 /*
  * WebAssembly SIMD kernels of implicit ALS: the conjugate-gradient row update (as the `implicit`
  * library's least_squares_cg, float32 like its BLAS calls) and Gram partials (float64 accumulation).
- * Built by src/build-wasm.sh into kernels-wasm.ts (committed), so no C toolchain is needed to use it.
+ * Built by src/kernels/build.sh into als-wasm.ts (committed), so no C toolchain is needed to use it.
  * No stack, no globals, no allocation: every instance (one per thread) shares one linear memory and
  * works only through the pointers it is given, which keeps threads from touching each other's data.
  */

@@ -4,9 +4,11 @@
  * Pure and transport-free: it takes typed values and throws only errors from src/errors.ts.
  * @module
  */
-import { foldInUser, gramMatrix } from './als/fold-in.js';
-import { createDotKernel } from './dot-kernel.js';
-import { InvalidRequestError, UnknownUserError, UnknownVideoError } from './errors.js';
+import { foldInUser, gramMatrix } from '../als/fold-in.js';
+import { DEFAULT_K, DEFAULT_MAX_BATCH, DEFAULT_MAX_K, type Limits } from '../api/schemas.js';
+import { InvalidRequestError, UnknownUserError, UnknownVideoError } from '../core/errors.js';
+import type { AlsParams, ModelData } from '../core/model-data.js';
+import { createDotKernel } from '../kernels/dot-kernel.js';
 import {
   buildMetadataIndex,
   filterRows,
@@ -15,12 +17,10 @@ import {
   type MetadataIndex,
   sortedUnique,
   unionAll,
-} from './metadata-index.js';
-import type { AlsParams, ModelData } from './model-data.js';
-import { DEFAULT_K, DEFAULT_MAX_BATCH, DEFAULT_MAX_K, type Limits } from './schemas.js';
-import { type TopK, topKDot, topKValues } from './topk.js';
+} from '../ranking/metadata-index.js';
+import { type TopK, topKDot, topKValues } from '../ranking/top-k.js';
 
-export type { MetadataFilter } from './metadata-index.js';
+export type { MetadataFilter } from '../ranking/metadata-index.js';
 
 /** What the recommender is built from; the store's `LoadedModel` (src/artifact/decode.ts) satisfies it. */
 export interface RecommenderSource {

@@ -1,11 +1,13 @@
 /**
- * The WebAssembly SIMD scoring kernel of top-k (wasm-dot/dot.c): dot products of a row-major float32
+ * The WebAssembly SIMD scoring kernel of top-k (dot.c): dot products of a row-major float32
  * matrix with a float64 query, in blocks, bit-identical to the JS loop in topk.ts but several times
  * faster (measured by bench/core.ts). WebAssembly reads only its own memory, so the matrix is copied
  * into one memory per kernel, once, when a model is loaded: the price is one more copy of the item
  * factors (25.6 MB for 100k videos x 64 factors).
  * @module
  */
+
+import { DOT_WASM_BASE64 } from './dot-wasm.js';
 import {
   compileWasm,
   WASM_MAX_PAGES,
@@ -14,7 +16,6 @@ import {
   type WasmMemory,
   wasmApi,
 } from './wasm.js';
-import { DOT_WASM_BASE64 } from './wasm-dot/dot-wasm.js';
 
 interface RawExports {
   score_range(m: number, dim: number, q: number, first: number, count: number, out: number): void;

@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from 'zod';
-import { ERROR_STATUS, type FieldIssue, InvalidRequestError } from './errors.js';
+import { ERROR_STATUS, type FieldIssue, InvalidRequestError } from '../core/errors.js';
 
 /** `k` when a request does not say. */
 export const DEFAULT_K = 5;

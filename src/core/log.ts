@@ -4,7 +4,7 @@
  * dependency-free one for scripts and tests.
  * @module
  */
-import type { LogLevel } from './config.js';
+import type { LogLevel } from '../serving/config.js';
 
 /** Extra structured fields of one log line. */
 export type LogFields = Record<string, unknown>;

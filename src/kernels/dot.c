@@ -4,7 +4,7 @@
  * float64 promoted, exact) summed in the same order into the same four partial sums
  * (s0,s1 | s2,s3 as two f64x2 lanes), tail into s0, then (s0 + s1) + (s2 + s3). WebAssembly has
  * no fused multiply-add in SIMD128 and clang does not reassociate without -ffast-math, so the
- * rounding matches exactly. Built by src/build-wasm.sh into dot-wasm.ts (committed).
+ * rounding matches exactly. Built by src/kernels/build.sh into dot-wasm.ts (committed).
  * No stack, no globals, no allocation: it works only through the pointers it is given.
  */
 #include <wasm_simd128.h>

@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from 'zod';
-import { ConfigInvalidError } from './errors.js';
+import { ConfigInvalidError } from '../core/errors.js';
 
 /** Log levels in increasing severity; `silent` turns logging off. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const;
