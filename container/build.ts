@@ -1,6 +1,7 @@
 /**
  * `npm run build`: the production bundle of the container server. One ESM file with every dependency
- * inlined (so the image needs no node_modules), plus swagger-ui's static files beside it for /docs.
+ * inlined (so the image needs no node_modules; the same file runs the supervisor and, as a worker
+ * thread, each request thread), plus the swagger-ui files /docs serves beside it.
  * Output: dist/container/server.mjs and dist/container/swagger-ui/.
  * @module
  */
@@ -9,6 +10,14 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+
+/** The swagger-ui-dist files container/docs.ts serves (kept in step by test/unit/container-build.test.ts). */
+const SWAGGER_FILES = [
+  'swagger-ui.css',
+  'index.css',
+  'swagger-ui-bundle.js',
+  'swagger-ui-standalone-preset.js',
+];
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -31,7 +40,7 @@ export async function buildServerBundle(
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node22',
     minify: true,
     keepNames: true,
     sourcemap: false,
@@ -51,8 +60,9 @@ export async function buildServerBundle(
     },
   });
   const require = createRequire(import.meta.url);
-  const staticDir = join(dirname(require.resolve('@fastify/swagger-ui/package.json')), 'static');
-  await cp(staticDir, join(outDir, 'swagger-ui'), { recursive: true });
+  const staticDir = dirname(require.resolve('swagger-ui-dist/package.json'));
+  await mkdir(join(outDir, 'swagger-ui'), { recursive: true });
+  for (const name of SWAGGER_FILES) await cp(join(staticDir, name), join(outDir, 'swagger-ui', name));
   const bytes = result.metafile.outputs[Object.keys(result.metafile.outputs)[0] ?? '']?.bytes ?? 0;
   return { file, bytes };
 }

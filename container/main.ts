@@ -1,91 +1,76 @@
 /**
- * The container's entry point: `IMAGE serve` (SageMaker's start command) or `npm run serve`.
- * Runs one server process per core (WORKERS, 0 = every core) behind node:cluster, which shares the
- * one listening socket; on SIGTERM every process finishes its in-flight requests and exits, well
- * before SageMaker's 30 s kill.
+ * The container's entry point: `IMAGE serve` (SageMaker's start command) or `npm run serve`. The main
+ * thread supervises (container/supervisor.ts); the same module, started as a worker thread, is a
+ * request thread (container/thread.ts). A fatal start-up problem (bad configuration, port in use)
+ * ends the process with exit code 1 and one line on stderr, no stack trace.
  * @module
  */
-import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { type Config, loadConfig } from '../src/serving/config.js';
-import { createLogger } from './app.js';
-import { startServer } from './server.js';
+import { isMainThread, workerData } from 'node:worker_threads';
+import { pino } from 'pino';
+import { RecommenderError } from '../src/core/errors.js';
+import { type Config, loadConfig } from '../src/serving/index.js';
+import { createLogger, pinoLog } from './log.js';
+import type { ThreadData } from './protocol.js';
+import { FatalError, startSupervisor } from './supervisor.js';
+import { runThread } from './thread.js';
 
 const USAGE = 'usage: serve    start the SageMaker inference server (port 8080 or SAGEMAKER_BIND_TO_PORT)';
 
-/** How many server processes a config asks for. */
-export function workerCount(config: Pick<Config, 'workers'>): number {
-  return config.workers > 0 ? config.workers : availableParallelism();
+/** Node versions before 22.12 ignore `reusePort`, so a second thread could not listen on the port. */
+export function reusePortSupported(version: string = process.versions.node): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major > 22 || (major === 22 && minor >= 12);
 }
 
-async function runWorker(config: Config): Promise<void> {
-  const server = await startServer(config);
-  const stop = (signal: string): void => {
-    server.app.log.info({ signal }, 'shutting down');
-    setTimeout(() => process.exit(1), config.shutdownTimeoutSeconds * 1000).unref();
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+/** How many request threads a config asks for (one where this Node cannot share the port). */
+export function threadCount(config: Pick<Config, 'workers'>): number {
+  const wanted = config.workers > 0 ? config.workers : availableParallelism();
+  return reusePortSupported() ? wanted : 1;
 }
 
-function runPrimary(config: Config, workers: number): void {
-  const log = createLogger(config.logLevel);
-  let stopping = false;
-  log.info({ workers, port: config.port }, 'starting workers');
-  for (let i = 0; i < workers; i++) cluster.fork();
-  cluster.on('exit', (worker: Worker, code, signal) => {
-    if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) {
-        log.info('all workers stopped');
-        process.exit(0);
-      }
-      return;
-    }
-    log.error({ pid: worker.process.pid, code, signal }, 'worker died; starting another');
-    setTimeout(() => cluster.fork(), 1000).unref();
-  });
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
-    setTimeout(() => {
-      log.error('workers did not stop in time');
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
-      process.exit(1);
-    }, config.shutdownTimeoutSeconds * 1000).unref();
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+/** Ends the process for a problem an operator must fix: one line, exit code 1. */
+function die(error: unknown): never {
+  const known = error instanceof FatalError || error instanceof RecommenderError;
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`serve: ${known ? '' : 'unexpected error: '}${message}\n`);
+  process.exit(1);
 }
 
 /**
- * Runs the command line: `serve` (or nothing) starts serving; anything else prints usage.
- * @returns a promise that settles once serving has started
+ * Runs the command line: `serve` (or nothing) starts serving; anything else prints usage (exit 2).
+ * @returns the exit code once serving has stopped
  */
-export async function main(argv: readonly string[]): Promise<void> {
+export async function main(argv: readonly string[], entry: URL): Promise<number> {
   const command = argv[0] ?? 'serve';
   if (command !== 'serve') {
-    console.error(`unknown command: ${command}\n${USAGE}`);
-    process.exit(2);
+    process.stderr.write(`unknown command: ${command}\n${USAGE}\n`);
+    return 2;
   }
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exit(1);
+  const config = loadConfig();
+  if (!reusePortSupported()) {
+    process.stderr.write(
+      `serve: Node ${process.versions.node} cannot share the port between threads: serving with 1 thread (use Node 22.12+)\n`,
+    );
   }
-  const workers = workerCount(config);
-  if (cluster.isPrimary && workers > 1) runPrimary(config, workers);
-  else await runWorker(config);
+  // One writer for stdout: the supervisor's lines and the threads' batches go through the same stream.
+  const stdout = pino.destination({ dest: 1, sync: false, minLength: 0 });
+  const supervisor = await startSupervisor(config, {
+    threads: threadCount(config),
+    log: pinoLog(createLogger(config.logLevel, stdout)),
+    entry,
+    writeLines: (text) => stdout.write(text),
+  });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const)
+    process.once(signal, () => void supervisor.shutdown(signal));
+  return supervisor.done;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await main(process.argv.slice(2));
+if (!isMainThread && (workerData as ThreadData | undefined)?.control) {
+  runThread(workerData as ThreadData);
+} else if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.on('uncaughtException', die);
+  process.on('unhandledRejection', die);
+  main(process.argv.slice(2), new URL(import.meta.url)).then((code) => process.exit(code), die);
 }

@@ -8,8 +8,11 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { loadConfig } from '../src/serving/config.js';
-import { startServer } from './server.js';
+import { pino } from 'pino';
+import { loadConfig } from '../src/serving/index.js';
+import { createLogger, pinoLog } from './log.js';
+import { threadCount } from './main.js';
+import { startSupervisor } from './supervisor.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Where `npm run train` publishes by default. */
@@ -38,27 +41,41 @@ async function start(): Promise<void> {
     ...process.env,
     MODEL_URI: modelUri,
   });
-  const server = await startServer(config);
-  const stop = (): void => {
-    server.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  await server.ready;
-
-  const userId = server.store.loaded()?.model.userIds[0] ?? 'u001';
+  const stdout = pino.destination({ dest: 1, sync: false, minLength: 0 });
+  const supervisor = await startSupervisor(config, {
+    threads: threadCount(config),
+    log: pinoLog(createLogger(config.logLevel, stdout)),
+    entry: new URL('./main.ts', import.meta.url),
+    writeLines: (text) => stdout.write(text),
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void supervisor.shutdown(signal).then(() => process.exit(0)));
+  }
+  const url = `http://127.0.0.1:${config.port}`;
+  await waitForModel(url);
+  const userId = 'u001';
   const body = JSON.stringify({ user_id: userId, k: 3 });
-  const response = await fetch(`${server.url}/invocations`, {
+  const response = await fetch(`${url}/invocations`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body,
   });
-  console.log(`\nServing model ${server.store.version()} from ${modelUri} at ${server.url}`);
-  console.log(
-    `\n$ curl -s -X POST ${server.url}/invocations -H 'Content-Type: application/json' -d '${body}'`,
-  );
+  console.log(`\nServing model ${supervisor.runtime.handle()?.version} from ${modelUri} at ${url}`);
+  console.log(`\n$ curl -s -X POST ${url}/invocations -H 'Content-Type: application/json' -d '${body}'`);
   console.log(`${response.status} ${await response.text()}`);
-  console.log(`\nAPI docs: ${server.url}/docs   health: ${server.url}/ping   stop: Ctrl+C`);
+  console.log(`\nAPI docs: ${url}/docs   health: ${url}/ping   stop: Ctrl+C`);
+}
+
+/** Polls /ping as a client would until the model answers 200. */
+async function waitForModel(url: string): Promise<void> {
+  for (;;) {
+    const status = await fetch(`${url}/ping`).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -7,8 +7,9 @@ import { copyFile, link, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { create } from 'tar';
-import { POINTER_FILE, pointerFor, versionDir } from '../src/artifact/format.js';
-import { createModelStore } from '../src/store/model-store.js';
+import { POINTER_FILE, pointerFor, versionDir } from '../src/artifact/index.js';
+import { ModelNotLoadedError } from '../src/core/errors.js';
+import { fetchVersion, openArtifactSource } from '../src/store/index.js';
 
 /** What {@link createSageMakerTarball} wrote. */
 export interface TarballResult {
@@ -26,6 +27,23 @@ async function linkOrCopy(from: string, to: string): Promise<void> {
   }
 }
 
+async function verifiedVersion(root: string, version: string | undefined): Promise<string> {
+  const source = openArtifactSource(root);
+  let pointer = version === undefined ? undefined : pointerFor(version);
+  if (!pointer) {
+    const read = await source.readPointer();
+    if (!read.changed) throw new ModelNotLoadedError(`No model published at ${root}`);
+    if (read.pointer === undefined) throw read.error;
+    pointer = read.pointer;
+  }
+  const fetched = await fetchVersion(source, pointer, version !== undefined, {
+    allocateItems: (bytes) => new Uint8Array(bytes),
+    preloadUsersBytes: Number.POSITIVE_INFINITY,
+  });
+  await source.close();
+  return fetched.version;
+}
+
 /**
  * Verifies a version in a local artifact root and writes `outFile` (gzip tar) holding exactly that
  * version and a `latest.json` pointing to it.
@@ -39,9 +57,8 @@ export async function createSageMakerTarball(
   outFile: string,
   version?: string,
 ): Promise<TarballResult> {
-  // Loading through the store verifies every sha256, so a broken artifact never reaches SageMaker.
-  const store = createModelStore({ uri: root, version, prepare: (loaded) => loaded.version });
-  const chosen = await store.load();
+  // Reading the version whole verifies every sha256, so a broken artifact never reaches SageMaker.
+  const chosen = await verifiedVersion(root, version);
   const stage = await mkdtemp(join(tmpdir(), 'sagemaker-model-'));
   try {
     const relative = versionDir(chosen);

@@ -1,77 +1,67 @@
 /**
  * Every request and response of the API as zod schemas: the single source of the types, the 400
- * messages that name a field and its rule, and the JSON Schemas the OpenAPI docs are built from.
+ * messages that name a field and its rule, and the JSON Schemas of the OpenAPI description.
  * The original request `{"user_id","k"}` and response `{"userId","recommendations":[{"videoId","score"}]}`
- * are kept exactly; every other field is optional and additive.
+ * are kept exactly; every other field is optional and additive. Bounds come from src/core/limits.ts.
  * @module
  */
 import { z } from 'zod';
 import { ERROR_STATUS, type FieldIssue, InvalidRequestError } from '../core/errors.js';
+import { DEFAULT_K, DEFAULT_LIMITS, type Limits, MAX_ID_LENGTH, MAX_ID_LIST } from '../core/limits.js';
 
-/** `k` when a request does not say. */
-export const DEFAULT_K = 5;
-/** Largest `k` unless MAX_K says otherwise. */
-export const DEFAULT_MAX_K = 100;
-/** Most requests in one batch unless MAX_BATCH says otherwise. */
-export const DEFAULT_MAX_BATCH = 1000;
-/** Most ids in a `watched`, `exclude` or `allow` list. */
-export const MAX_ID_LIST = 10_000;
+const id = (what: string) => z.string().trim().min(1).max(MAX_ID_LENGTH).describe(what);
+const idList = (what: string) => z.array(id('video id')).max(MAX_ID_LIST).describe(what);
 
-/** Limits that shape validation; a recommender carries the ones from config. */
-export interface Limits {
-  maxK: number;
-  maxBatch: number;
+/** The rule of `k` as a client reads it. */
+export const kRule = (maxK: number): string => `must be an integer between 1 and ${maxK}`;
+
+function kSchema(maxK: number) {
+  const error = kRule(maxK);
+  return z
+    .number({ error })
+    .int({ error })
+    .min(1, { error })
+    .max(maxK, { error })
+    .describe('how many videos to return');
 }
 
-const id = (what: string) => z.string().trim().min(1).max(256).describe(what);
-const idList = (what: string) => z.array(id('video id')).max(MAX_ID_LIST).describe(what);
-const kRule = (maxK: number) => `must be an integer between 1 and ${maxK}`;
-
-/** The factory behind {@link schemas}: the same shapes with `k` and batch size bounded by `limits`. */
-export function createSchemas(limits: Limits) {
-  const k = z
-    .number({ error: kRule(limits.maxK) })
-    .int({ error: kRule(limits.maxK) })
-    .min(1, { error: kRule(limits.maxK) })
-    .max(limits.maxK, { error: kRule(limits.maxK) })
-    .describe('how many videos to return');
-
-  const watchedItem = z.union(
-    [
-      id('video id'),
-      z.object({
-        video_id: id('video id'),
-        weight: z
-          .number()
-          .positive()
-          .max(1e6)
-          .optional()
-          .describe('interaction value, like training data (default 1)'),
-      }),
-    ],
-    { error: 'must be a video id or {"video_id": string, "weight": positive number}' },
-  );
-
-  const filter = z
-    .object({
-      language: z
-        .union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
-          error: 'must be a language or a non-empty list of languages',
-        })
+const watchedItem = z.union(
+  [
+    id('video id'),
+    z.object({
+      video_id: id('video id'),
+      weight: z
+        .number()
+        .positive()
+        .max(1e6)
         .optional()
-        .describe('keep videos in this language (or any of these), case-insensitive'),
-      tags: z
-        .array(z.string().min(1))
-        .min(1)
-        .optional()
-        .describe('keep videos carrying at least one of these tags'),
-    })
-    .describe('metadata filter applied before top-k');
+        .describe('interaction value, like training data (default 1)'),
+    }),
+  ],
+  { error: 'must be a video id or {"video_id": string, "weight": positive number}' },
+);
 
-  const recommendRequest = z
+const filter = z
+  .object({
+    language: z
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
+        error: 'must be a language or a non-empty list of languages',
+      })
+      .optional()
+      .describe('keep videos in this language (or any of these), case-insensitive'),
+    tags: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('keep videos carrying at least one of these tags'),
+  })
+  .describe('metadata filter applied before top-k');
+
+function recommendRequestSchema(maxK: number) {
+  return z
     .object({
       user_id: id('user to recommend for (the original request)').optional(),
-      k: k.optional(),
+      k: kSchema(maxK).default(DEFAULT_K),
       video_id: id('find videos similar to this one').optional(),
       watched: z
         .array(watchedItem)
@@ -98,59 +88,58 @@ export function createSchemas(limits: Limits) {
       }
     })
     .describe('One recommendation request: for a user, from a watched list, or similar to a video');
+}
 
-  const recommendation = z.object({
-    videoId: z.string(),
-    score: z.number(),
-    title: z.string().optional(),
-    tags: z.array(z.string()).optional(),
-    language: z.string().optional(),
-    lengthSeconds: z.number().optional(),
-  });
+const recommendation = z.object({
+  videoId: z.string(),
+  score: z.number(),
+  title: z.string().optional(),
+  tags: z.array(z.string()).optional(),
+  language: z.string().optional(),
+  lengthSeconds: z.number().optional(),
+});
 
-  const recommendResponse = z.object({
-    userId: z.string().optional().describe('echoes user_id'),
-    videoId: z.string().optional().describe('echoes video_id of a similar-videos request'),
-    recommendations: z.array(recommendation),
-    source: z
-      .enum(['popular', 'fold-in'])
-      .optional()
-      .describe('present only when not the trained user factors'),
-  });
+const recommendResponse = z.object({
+  userId: z.string().optional().describe('echoes user_id'),
+  videoId: z.string().optional().describe('echoes video_id of a similar-videos request'),
+  recommendations: z.array(recommendation),
+  source: z
+    .enum(['popular', 'fold-in'])
+    .optional()
+    .describe('present only when not the trained user factors'),
+});
 
-  const errorBody = z.object({
-    error: z.object({
-      code: z.enum(
-        Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS, ...(keyof typeof ERROR_STATUS)[]],
-      ),
-      message: z.string(),
-      issues: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-    }),
-  });
+const errorBody = z.object({
+  error: z.object({
+    code: z.enum(Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS, ...(keyof typeof ERROR_STATUS)[]]),
+    message: z.string(),
+    issues: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  }),
+});
 
-  const batchEnvelope = z.object({
-    requests: z
-      .array(z.unknown())
-      .min(1)
-      .max(limits.maxBatch)
-      .describe('each item is a recommendation request'),
-  });
+const queryText = z.string().optional();
+const similarQuery = z.object({
+  k: queryText.describe('how many videos to return (default 5)'),
+  exclude: queryText.describe('comma-separated video ids never to return'),
+  allow: queryText.describe('comma-separated video ids to choose from'),
+  include_metadata: queryText.describe('true to add title, tags, language, lengthSeconds'),
+  language: queryText.describe('comma-separated languages to keep'),
+  tags: queryText.describe('comma-separated tags; keep videos carrying any of them'),
+});
 
-  const queryText = z.string().optional();
-  const similarQuery = z.object({
-    k: queryText.describe('how many videos to return'),
-    exclude: queryText.describe('comma-separated video ids never to return'),
-    allow: queryText.describe('comma-separated video ids to choose from'),
-    include_metadata: queryText.describe('true to add title, tags, language, lengthSeconds'),
-    language: queryText.describe('comma-separated languages to keep'),
-    tags: queryText.describe('comma-separated tags; keep videos carrying any of them'),
-  });
-
+/** The schemas with `k` and batch size bounded by `limits`. */
+export function createSchemas(limits: Limits) {
+  const recommendRequest = recommendRequestSchema(limits.maxK);
   return {
     recommendRequest,
-    recommendation,
     recommendResponse,
-    batchEnvelope,
+    batchEnvelope: z.object({
+      requests: z
+        .array(z.unknown())
+        .min(1)
+        .max(limits.maxBatch)
+        .describe('each item is a recommendation request'),
+    }),
     batchRequest: z.object({ requests: z.array(recommendRequest).min(1).max(limits.maxBatch) }),
     batchResponse: z.object({ responses: z.array(z.union([recommendResponse, errorBody])) }),
     errorBody,
@@ -165,54 +154,32 @@ export function createSchemas(limits: Limits) {
   };
 }
 
-/** The schemas at the default limits (MAX_K 100, MAX_BATCH 1000): for docs and adapters. */
-export const schemas = createSchemas({ maxK: DEFAULT_MAX_K, maxBatch: DEFAULT_MAX_BATCH });
 export type Schemas = ReturnType<typeof createSchemas>;
 
-export type RecommendRequest = z.infer<Schemas['recommendRequest']>;
-export type Recommendation = z.infer<Schemas['recommendation']>;
+const schemaCache = new Map<string, Schemas>();
+/** The schemas for `limits`, built once per distinct limits. */
+export function schemasFor(limits: Limits = DEFAULT_LIMITS): Schemas {
+  const key = `${limits.maxK}/${limits.maxBatch}`;
+  let found = schemaCache.get(key);
+  if (!found) {
+    found = createSchemas(limits);
+    schemaCache.set(key, found);
+  }
+  return found;
+}
+
+export type RecommendRequest = z.output<Schemas['recommendRequest']>;
 export type RecommendResponse = z.infer<Schemas['recommendResponse']>;
-export type ErrorBodyShape = z.infer<Schemas['errorBody']>;
 export type BatchResponse = z.infer<Schemas['batchResponse']>;
 export type PingResponse = z.infer<Schemas['pingResponse']>;
-export type UserQuery = z.infer<Schemas['userQuery']>;
-export type SimilarQuery = z.infer<Schemas['similarQuery']>;
 /** What `/invocations` answers: one response, or `{"responses":[...]}` for a batch. */
 export type InvocationResponse = RecommendResponse | BatchResponse;
-
-/**
- * JSON Schemas (draft 2020-12) of the API, keyed by name, for OpenAPI docs: request schemas describe
- * the accepted input, response schemas the output.
- * @param limits - bounds to document (default MAX_K 100, MAX_BATCH 1000)
- * @example
- * const { RecommendRequest } = jsonSchemas(); // fastify `schema.body` / swagger component
- */
-export function jsonSchemas(
-  limits: Limits = { maxK: DEFAULT_MAX_K, maxBatch: DEFAULT_MAX_BATCH },
-): Record<string, Record<string, unknown>> {
-  const s =
-    limits.maxK === DEFAULT_MAX_K && limits.maxBatch === DEFAULT_MAX_BATCH ? schemas : createSchemas(limits);
-  const input = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
-  const output = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' });
-  return {
-    RecommendRequest: input(s.recommendRequest),
-    BatchRequest: input(s.batchRequest),
-    UserPath: input(s.userPath),
-    VideoPath: input(s.videoPath),
-    UserQuery: input(s.userQuery),
-    SimilarQuery: input(s.similarQuery),
-    RecommendResponse: output(s.recommendResponse),
-    BatchResponse: output(s.batchResponse),
-    PingResponse: output(s.pingResponse),
-    ErrorBody: output(s.errorBody),
-  };
-}
 
 /**
  * Validates `input` against `schema`, or throws InvalidRequestError whose issues name each field
  * (`k`, `watched[0].video_id`, `body` for the whole value) and the rule it broke.
  * @example
- * const request = parseOrThrow(schemas.recommendRequest, body);
+ * const request = parseOrThrow(schemasFor(limits).recommendRequest, body);
  */
 export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   const result = schema.safeParse(input, { error: ruleOf });
@@ -246,6 +213,19 @@ const TYPE_NAMES: Record<string, string> = {
   array: 'an array',
 };
 
+function sizeRule(issue: z.core.$ZodRawIssue & { code: 'too_small' | 'too_big' }): string {
+  const small = issue.code === 'too_small';
+  const bound = small ? issue.minimum : issue.maximum;
+  if (issue.origin === 'string') return small ? 'must not be empty' : `must be at most ${bound} characters`;
+  if (issue.origin === 'array') {
+    return small
+      ? `must have at least ${bound} item${bound === 1 ? '' : 's'}`
+      : `must have at most ${bound} items`;
+  }
+  if (small && issue.inclusive === false) return `must be greater than ${bound}`;
+  return small ? `must be at least ${bound}` : `must be at most ${bound}`;
+}
+
 /** Turns zod's issue into the rule a client reads; schema-level messages (e.g. on `k`) take precedence. */
 function ruleOf(issue: z.core.$ZodRawIssue): string | undefined {
   switch (issue.code) {
@@ -253,16 +233,8 @@ function ruleOf(issue: z.core.$ZodRawIssue): string | undefined {
       if (issue.input === undefined) return 'is required';
       return `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
     case 'too_small':
-      if (issue.origin === 'string') return 'must not be empty';
-      if (issue.origin === 'array')
-        return `must have at least ${issue.minimum} item${issue.minimum === 1 ? '' : 's'}`;
-      return issue.inclusive === false
-        ? `must be greater than ${issue.minimum}`
-        : `must be at least ${issue.minimum}`;
     case 'too_big':
-      if (issue.origin === 'string') return `must be at most ${issue.maximum} characters`;
-      if (issue.origin === 'array') return `must have at most ${issue.maximum} items`;
-      return `must be at most ${issue.maximum}`;
+      return sizeRule(issue);
     case 'invalid_value':
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     default:

@@ -1,63 +1,87 @@
 /**
- * Reads and verifies a model bundle against its manifest. Numeric sections become typed-array views
- * onto the bundle's own buffer, so a loaded model is held in memory once.
+ * Reads and verifies format 2: the manifest, then `items.bin` (size, sha256, every section's place and
+ * shape against the manifest counts, the structure of ids, lists and the user directory) as typed-array
+ * views onto wherever the bytes were loaded, so the item side is held in memory once.
  * @module
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ArtifactInvalidError } from '../core/errors.js';
-import type { Csr, ModelData, VideoMeta } from '../core/model-data.js';
+import { IdTable } from '../core/id-table.js';
 import {
-  BUNDLE_FILE,
   type Dtype,
   FORMAT_VERSION,
+  ITEM_SECTIONS,
+  ITEMS_FILE,
+  type ItemSectionName,
   MANIFEST_FILE,
   type Manifest,
   manifestSchema,
+  OPTIONAL_ITEM_SECTIONS,
   type Section,
-  type SectionName,
+  V1_FORMAT_VERSION,
 } from './format.js';
+import type { UserDirectory } from './user-blocks.js';
 
-/** A verified model: its version id, manifest, and the model whose arrays view the bundle. */
-export interface LoadedModel {
-  version: string;
-  manifest: Manifest;
-  model: ModelData;
+const BYTES: Record<Exclude<Dtype, 'utf8-json'>, number> = {
+  float32: 4,
+  float64: 8,
+  int32: 4,
+  uint32: 4,
+  uint8: 1,
+};
+
+/** The metadata filter index: lower-cased key -> [start, count] in the postings. */
+export interface MetadataIndexJson {
+  language: Record<string, [number, number]>;
+  tags: Record<string, [number, number]>;
 }
 
-interface Expected {
-  dtype: Dtype;
-  shape: number[];
+/** Typed views of a verified `items.bin`. */
+export interface ItemSideView {
+  factors: number;
+  videos: number;
+  itemFactors: Float32Array;
+  inverseNorms: Float32Array;
+  popularity: Float32Array;
+  /** video rows by popularity, most popular first (ties: lower row) */
+  popularityOrder: Int32Array;
+  videoIds: IdTable;
+  /** YᵀY of the item factors, for fold-in */
+  gram: Float64Array;
+  ivf: { centroids: Float32Array; offsets: Int32Array; lists: number } | undefined;
+  metadata:
+    | { bytes: Uint8Array; offsets: Int32Array; index: MetadataIndexJson; postings: Int32Array }
+    | undefined;
+  users: UserDirectory;
 }
 
-const videoMetaSchema = z.looseObject({
-  title: z.string().optional(),
-  lengthSeconds: z.number().optional(),
-  tags: z.array(z.string()).optional(),
-  language: z.string().optional(),
-  likes: z.number().optional(),
-  views: z.number().optional(),
+const metadataIndexSchema = z.object({
+  language: z.record(z.string(), z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()])),
+  tags: z.record(z.string(), z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()])),
 });
-const metadataSchema = z.array(videoMetaSchema.nullable());
-const idsSchema = z.array(z.string());
-
-const textDecoder = new TextDecoder('utf-8', { fatal: true });
 
 function invalid(message: string, cause?: unknown): ArtifactInvalidError {
   return new ArtifactInvalidError(message, cause === undefined ? undefined : { cause });
 }
 
-/** Checks the format version before the schema, so a newer format gets a message that says so. */
-export function parseManifest(manifest: unknown): Manifest {
+/** The format version a manifest declares, checked before its schema so an unknown one says so. */
+export function formatVersionOf(manifest: unknown): number {
   if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) {
     throw invalid(`${MANIFEST_FILE} is not a JSON object`);
   }
-  const formatVersion = (manifest as { formatVersion?: unknown }).formatVersion;
-  if (formatVersion !== FORMAT_VERSION) {
+  const version = (manifest as { formatVersion?: unknown }).formatVersion;
+  if (version !== FORMAT_VERSION && version !== V1_FORMAT_VERSION) {
     throw invalid(
-      `${MANIFEST_FILE} has unknown format version ${JSON.stringify(formatVersion)} (this reader supports ${FORMAT_VERSION})`,
+      `${MANIFEST_FILE} has unknown format version ${JSON.stringify(version)} (this reader supports ${V1_FORMAT_VERSION} and ${FORMAT_VERSION})`,
     );
   }
+  return version;
+}
+
+/** Validates a format-2 manifest. */
+export function parseManifest(manifest: unknown): Manifest {
+  formatVersionOf(manifest);
   const parsed = manifestSchema.safeParse(manifest);
   if (!parsed.success) {
     const issues = parsed.error.issues
@@ -69,194 +93,223 @@ export function parseManifest(manifest: unknown): Manifest {
   return parsed.data;
 }
 
-function expectedSections(manifest: Manifest): Map<SectionName, Expected> {
-  const { users, videos, factors, interactions } = manifest.counts;
-  return new Map<SectionName, Expected>([
-    ['item_factors', { dtype: 'float32', shape: [videos, factors] }],
-    ['user_factors', { dtype: 'float32', shape: [users, factors] }],
-    ['user_ids', { dtype: 'utf8-json', shape: [users] }],
-    ['video_ids', { dtype: 'utf8-json', shape: [videos] }],
-    ['seen_indptr', { dtype: 'int32', shape: [users + 1] }],
-    ['seen_indices', { dtype: 'int32', shape: [interactions] }],
-    ['seen_data', { dtype: 'float32', shape: [interactions] }],
-    ['popularity', { dtype: 'float32', shape: [videos] }],
-    ['metadata', { dtype: 'utf8-json', shape: [videos] }],
+function expectedShapes(m: Manifest): Map<ItemSectionName, number[] | undefined> {
+  const { videos, factors } = m.counts;
+  const blocks = m.users.blocks;
+  const lists = m.index.kind === 'ivf' ? m.index.lists : 0;
+  return new Map<ItemSectionName, number[] | undefined>([
+    ['item_factors', [videos, factors]],
+    ['item_inverse_norms', [videos]],
+    ['popularity', [videos]],
+    ['popularity_order', [videos]],
+    ['video_id_bytes', undefined],
+    ['video_id_offsets', [videos + 1]],
+    ['video_id_slots', undefined],
+    ['gram', [factors, factors]],
+    ['ivf_centroids', [lists, factors]],
+    ['ivf_offsets', [lists + 1]],
+    ['metadata_bytes', undefined],
+    ['metadata_offsets', [videos + 1]],
+    ['metadata_index', undefined],
+    ['metadata_postings', undefined],
+    ['user_block_hashes', [blocks]],
+    ['user_block_offsets', [blocks + 1]],
+    ['user_block_digests', [blocks, 2]],
   ]);
 }
 
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-function checkSection(section: Section, expected: Expected, bundleBytes: number): void {
-  const where = `${BUNDLE_FILE} section ${section.name}`;
-  if (section.dtype !== expected.dtype)
-    throw invalid(`${where} has dtype ${section.dtype}, expected ${expected.dtype}`);
-  if (section.shape.join('x') !== expected.shape.join('x')) {
-    throw invalid(
-      `${where} has shape [${section.shape}], expected [${expected.shape}] from the manifest counts`,
-    );
+function checkSection(section: Section, shape: number[] | undefined, fileBytes: number): void {
+  const where = `${ITEMS_FILE} section ${section.name}`;
+  const dtype = ITEM_SECTIONS[section.name];
+  if (section.dtype !== dtype) throw invalid(`${where} has dtype ${section.dtype}, expected ${dtype}`);
+  if (shape && section.shape.join('x') !== shape.join('x')) {
+    throw invalid(`${where} has shape [${section.shape}], expected [${shape}] from the manifest counts`);
   }
-  if (section.dtype !== 'utf8-json') {
-    if (section.offset % 8 !== 0)
-      throw invalid(`${where} starts at offset ${section.offset}, not 8-byte aligned`);
-    const elements = section.shape.reduce((a, b) => a * b, 1);
-    if (section.length !== elements * 4) {
-      throw invalid(
-        `${where} is ${section.length} bytes, expected ${elements * 4} for shape [${section.shape}]`,
-      );
-    }
+  if (section.offset % 8 !== 0)
+    throw invalid(`${where} starts at offset ${section.offset}, not 8-byte aligned`);
+  const elements = section.shape.reduce((a, b) => a * b, 1);
+  const expected = dtype === 'utf8-json' ? elements : elements * BYTES[dtype];
+  if (section.length !== expected) {
+    throw invalid(`${where} is ${section.length} bytes, expected ${expected} for shape [${section.shape}]`);
   }
-  if (section.offset + section.length > bundleBytes) {
+  if (section.offset + section.length > fileBytes) {
     throw invalid(
-      `${where} ends at byte ${section.offset + section.length}, past the ${bundleBytes}-byte bundle`,
+      `${where} ends at byte ${section.offset + section.length}, past the ${fileBytes}-byte file`,
     );
   }
 }
 
-/** Guarantees the buffer offset suits 4-byte views; only small pooled Buffers ever need the copy. */
-function aligned(bundle: Uint8Array): Uint8Array {
-  if (bundle.byteOffset % 8 === 0) return bundle;
-  return new Uint8Array(bundle);
+/** Names the first section whose sha256 differs, to say what broke when the file's own hash does not match. */
+function corruptSection(bytes: Uint8Array, sections: readonly Section[]): string {
+  for (const s of sections) {
+    const actual = createHash('sha256')
+      .update(bytes.subarray(s.offset, s.offset + s.length))
+      .digest('hex');
+    if (actual !== s.sha256) return ` (section ${s.name} differs)`;
+  }
+  return '';
 }
 
-function parseJson<T>(name: string, bytes: Uint8Array, schema: z.ZodType<T>): T {
-  let value: unknown;
-  try {
-    value = JSON.parse(textDecoder.decode(bytes));
-  } catch (error) {
-    throw invalid(`${BUNDLE_FILE} section ${name} is not valid UTF-8 JSON`, error);
-  }
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+/** Checks size and sha256 of `items.bin` and the layout of its sections against the manifest. */
+export function verifyItems(m: Manifest, bytes: Uint8Array): Map<ItemSectionName, Section> {
+  if (bytes.byteLength !== m.items.bytes) {
     throw invalid(
-      `${BUNDLE_FILE} section ${name} is malformed at ${issue?.path.join('.')}: ${issue?.message}`,
+      bytes.byteLength < m.items.bytes
+        ? `${ITEMS_FILE} is truncated: ${bytes.byteLength} of ${m.items.bytes} bytes`
+        : `${ITEMS_FILE} has ${bytes.byteLength} bytes, the manifest says ${m.items.bytes}`,
     );
   }
-  return parsed.data;
+  const shapes = expectedShapes(m);
+  const byName = new Map<ItemSectionName, Section>();
+  for (const section of m.items.sections) {
+    if (byName.has(section.name)) throw invalid(`${MANIFEST_FILE} lists section ${section.name} twice`);
+    checkSection(section, shapes.get(section.name), bytes.byteLength);
+    byName.set(section.name, section);
+  }
+  for (const name of shapes.keys()) {
+    const optional = OPTIONAL_ITEM_SECTIONS.includes(name);
+    const ivfSection = name.startsWith('ivf_');
+    const required = ivfSection ? m.index.kind === 'ivf' : !optional;
+    if (required && !byName.has(name)) throw invalid(`${MANIFEST_FILE} lacks the ${name} section`);
+    if (ivfSection && m.index.kind !== 'ivf' && byName.has(name))
+      throw invalid(`${MANIFEST_FILE} has ${name} but no ivf index`);
+  }
+  const metadataParts = OPTIONAL_ITEM_SECTIONS.filter(
+    (n) => n.startsWith('metadata_') && byName.has(n),
+  ).length;
+  if (metadataParts !== 0 && metadataParts !== 4)
+    throw invalid(`${MANIFEST_FILE} lists only part of the metadata sections`);
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  if (actual !== m.items.sha256) {
+    throw invalid(
+      `${ITEMS_FILE} sha256 mismatch: expected ${m.items.sha256}, got ${actual}${corruptSection(bytes, m.items.sections)}`,
+    );
+  }
+  return byName;
 }
 
-function checkIds(name: string, ids: readonly string[]): void {
-  const seen = new Set<string>();
-  for (const id of ids) {
-    if (seen.has(id)) throw invalid(`${BUNDLE_FILE} section ${name} repeats the id ${JSON.stringify(id)}`);
-    seen.add(id);
+function ascending(values: ArrayLike<number>, what: string, first?: number, last?: number): void {
+  if (first !== undefined && values[0] !== first)
+    throw invalid(`${ITEMS_FILE} ${what} must start at ${first}`);
+  for (let i = 1; i < values.length; i++) {
+    if ((values[i] as number) < (values[i - 1] as number))
+      throw invalid(`${ITEMS_FILE} ${what} decreases at ${i}`);
   }
+  if (last !== undefined && values[values.length - 1] !== last)
+    throw invalid(`${ITEMS_FILE} ${what} must end at ${last}`);
 }
 
-/** Out-of-range indices would read past the factor arrays at serve time, so the structure is checked once here. */
-function checkCsr(csr: Csr): void {
-  const { indptr, indices } = csr;
-  if (indptr[0] !== 0 || indptr[csr.rows] !== indices.length) {
-    throw invalid(`${BUNDLE_FILE} seen matrix: indptr must start at 0 and end at ${indices.length}`);
+/** Out-of-range values here would read past arrays at serve time, so the structure is checked once. */
+function checkStructure(view: ItemSideView, m: Manifest): void {
+  const ids = view.videoIds.arrays;
+  ascending(ids.offsets, 'video_id_offsets', 0, ids.bytes.length);
+  const slots = ids.slots.length;
+  if (slots < 2 * view.videos || (slots & (slots - 1)) !== 0)
+    throw invalid(`${ITEMS_FILE} video_id_slots has ${slots} slots, not a power of two >= 2 x videos`);
+  for (const s of ids.slots)
+    if (s < 0 || s > view.videos)
+      throw invalid(`${ITEMS_FILE} video_id_slots holds ${s}, outside 0..${view.videos}`);
+  const seen = new Uint8Array(view.videos);
+  for (const row of view.popularityOrder) {
+    if (row < 0 || row >= view.videos || seen[row])
+      throw invalid(`${ITEMS_FILE} popularity_order is not a permutation of the videos`);
+    seen[row] = 1;
   }
-  for (let r = 0; r < csr.rows; r++) {
-    const start = indptr[r]!;
-    const end = indptr[r + 1]!;
-    if (end < start) throw invalid(`${BUNDLE_FILE} seen matrix: indptr decreases at row ${r}`);
-    let previous = -1;
-    for (let p = start; p < end; p++) {
-      const c = indices[p]!;
-      if (c <= previous || c >= csr.cols) {
-        throw invalid(`${BUNDLE_FILE} seen matrix: row ${r} has column ${c} out of range or out of order`);
+  if (view.ivf) ascending(view.ivf.offsets, 'ivf_offsets', 0, view.videos);
+  if (view.metadata) {
+    ascending(view.metadata.offsets, 'metadata_offsets', 0, view.metadata.bytes.length);
+    for (const row of view.metadata.postings)
+      if (row < 0 || row >= view.videos)
+        throw invalid(`${ITEMS_FILE} metadata_postings holds row ${row}, outside the videos`);
+    for (const kind of ['language', 'tags'] as const) {
+      for (const [key, [start, count]] of Object.entries(view.metadata.index[kind])) {
+        if (start + count > view.metadata.postings.length)
+          throw invalid(
+            `${ITEMS_FILE} metadata_index ${kind} ${JSON.stringify(key)} points past the postings`,
+          );
       }
-      previous = c;
     }
   }
+  ascending(view.users.hashes, 'user_block_hashes');
+  ascending(view.users.offsets, 'user_block_offsets', 0, m.users.bytes);
 }
 
 /**
- * Verifies a bundle against its manifest and returns the model, its numeric arrays viewing `bundle`'s buffer.
- * Checks, in order: format version, manifest schema, bundle size, section layout and shapes against the
- * counts, every section's sha256, the whole bundle's sha256, id lists, and the seen matrix structure.
- * @param manifest - the parsed JSON of `manifest.json` (validated here)
- * @param bundle - the bytes of `model.bin`; keep it alive as long as the model is served
- * @throws ArtifactInvalidError naming the file or section that failed
+ * Typed views of an `items.bin` that {@link verifyItems} (and {@link decodeItems}) already accepted,
+ * for threads that receive a model the loader verified: no hashing, no scans.
  */
-export function decodeModel(manifest: unknown, bundle: Uint8Array): LoadedModel {
-  const m = parseManifest(manifest);
-  if (bundle.byteLength !== m.bundle.bytes) {
-    throw invalid(
-      bundle.byteLength < m.bundle.bytes
-        ? `${BUNDLE_FILE} is truncated: ${bundle.byteLength} of ${m.bundle.bytes} bytes`
-        : `${BUNDLE_FILE} has ${bundle.byteLength} bytes, the manifest says ${m.bundle.bytes}`,
-    );
-  }
-  const bytes = aligned(bundle);
-  const expected = expectedSections(m);
-  const byName = new Map<SectionName, Section>();
-  for (const section of m.sections) {
-    if (byName.has(section.name)) throw invalid(`${MANIFEST_FILE} lists section ${section.name} twice`);
-    checkSection(section, expected.get(section.name)!, bytes.byteLength);
-    byName.set(section.name, section);
-  }
-  for (const name of expected.keys()) {
-    if (name !== 'metadata' && !byName.has(name)) throw invalid(`${MANIFEST_FILE} lacks the ${name} section`);
-  }
-  const slice = (section: Section): Uint8Array =>
-    bytes.subarray(section.offset, section.offset + section.length);
-  for (const section of byName.values()) {
-    const actual = sha256(slice(section));
-    if (actual !== section.sha256) {
-      throw invalid(
-        `${BUNDLE_FILE} section ${section.name} sha256 mismatch: expected ${section.sha256}, got ${actual}`,
-      );
+export function viewItems(m: Manifest, bytes: Uint8Array): ItemSideView {
+  if (bytes.byteOffset % 8 !== 0) throw new RangeError('items.bin must be loaded at an 8-aligned offset');
+  const sections = new Map(m.items.sections.map((s) => [s.name, s]));
+  const at = (name: ItemSectionName): Section | undefined => sections.get(name);
+  const view = <T>(
+    name: ItemSectionName,
+    ctor: new (b: ArrayBufferLike, o: number, l: number) => T,
+    width: number,
+  ): T => {
+    const s = at(name)!;
+    return new ctor(bytes.buffer, bytes.byteOffset + s.offset, s.length / width);
+  };
+  const u8 = (name: ItemSectionName): Uint8Array => view(name, Uint8Array, 1);
+  const { videos, factors } = m.counts;
+  let metadata: ItemSideView['metadata'];
+  if (at('metadata_index')) {
+    let index: MetadataIndexJson;
+    try {
+      index = metadataIndexSchema.parse(JSON.parse(Buffer.from(u8('metadata_index')).toString('utf8')));
+    } catch (error) {
+      throw invalid(`${ITEMS_FILE} section metadata_index is not a valid index`, error);
     }
+    metadata = {
+      bytes: u8('metadata_bytes'),
+      offsets: view('metadata_offsets', Int32Array, 4),
+      index,
+      postings: view('metadata_postings', Int32Array, 4),
+    };
   }
-  const bundleSha = sha256(bytes);
-  if (bundleSha !== m.bundle.sha256) {
-    throw invalid(`${BUNDLE_FILE} sha256 mismatch: expected ${m.bundle.sha256}, got ${bundleSha}`);
-  }
-
-  const section = (name: SectionName): Section => byName.get(name)!;
-  const f32 = (name: SectionName): Float32Array => {
-    const s = section(name);
-    return new Float32Array(bytes.buffer, bytes.byteOffset + s.offset, s.length / 4);
-  };
-  const i32 = (name: SectionName): Int32Array => {
-    const s = section(name);
-    return new Int32Array(bytes.buffer, bytes.byteOffset + s.offset, s.length / 4);
-  };
-  const userIds = parseJson('user_ids', slice(section('user_ids')), idsSchema);
-  const videoIds = parseJson('video_ids', slice(section('video_ids')), idsSchema);
-  if (userIds.length !== m.counts.users || videoIds.length !== m.counts.videos) {
-    throw invalid(
-      `${BUNDLE_FILE} id sections hold ${userIds.length} users and ${videoIds.length} videos, the manifest counts differ`,
-    );
-  }
-  checkIds('user_ids', userIds);
-  checkIds('video_ids', videoIds);
-  const metaSection = byName.get('metadata');
-  const metadata: (VideoMeta | null)[] | null = metaSection
-    ? parseJson('metadata', slice(metaSection), metadataSchema)
-    : null;
-  if (metadata !== null && metadata.length !== m.counts.videos) {
-    throw invalid(
-      `${BUNDLE_FILE} section metadata holds ${metadata.length} entries, expected ${m.counts.videos}`,
-    );
-  }
-  const seen: Csr = {
-    rows: m.counts.users,
-    cols: m.counts.videos,
-    indptr: i32('seen_indptr'),
-    indices: i32('seen_indices'),
-    data: f32('seen_data'),
-  };
-  checkCsr(seen);
-
   return {
-    version: m.version,
-    manifest: m,
-    model: {
-      factors: m.counts.factors,
-      userIds,
-      videoIds,
-      userFactors: f32('user_factors'),
-      itemFactors: f32('item_factors'),
-      seen,
-      popularity: f32('popularity'),
-      metadata,
+    factors,
+    videos,
+    itemFactors: view('item_factors', Float32Array, 4),
+    inverseNorms: view('item_inverse_norms', Float32Array, 4),
+    popularity: view('popularity', Float32Array, 4),
+    popularityOrder: view('popularity_order', Int32Array, 4),
+    videoIds: new IdTable({
+      bytes: u8('video_id_bytes'),
+      offsets: view('video_id_offsets', Int32Array, 4),
+      slots: view('video_id_slots', Int32Array, 4),
+    }),
+    gram: view('gram', Float64Array, 8),
+    ivf:
+      at('ivf_centroids') && m.index.kind === 'ivf'
+        ? {
+            centroids: view('ivf_centroids', Float32Array, 4),
+            offsets: view('ivf_offsets', Int32Array, 4),
+            lists: m.index.lists,
+          }
+        : undefined,
+    metadata,
+    users: {
+      hashes: view('user_block_hashes', Uint32Array, 4),
+      offsets: view('user_block_offsets', Float64Array, 8),
+      digests: view('user_block_digests', Uint32Array, 4),
     },
   };
+}
+
+/**
+ * Verifies `items.bin` (size, sha256, section layout, structure) and returns typed views onto
+ * `bytes`, whose offset in its buffer must be 8-aligned (serving loads it straight into the shared
+ * scoring memory).
+ * @throws ArtifactInvalidError naming the file or section that failed
+ * @example
+ * const items = decodeItems(manifest, itemsBytes);
+ * items.videoIds.indexOf('v001');
+ */
+export function decodeItems(m: Manifest, bytes: Uint8Array): ItemSideView {
+  if (bytes.byteOffset % 8 !== 0) throw new RangeError('items.bin must be loaded at an 8-aligned offset');
+  verifyItems(m, bytes);
+  const view = viewItems(m, bytes);
+  checkStructure(view, m);
+  return view;
 }

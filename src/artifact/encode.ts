@@ -1,19 +1,31 @@
 /**
- * Writes a {@link ModelData} into the artifact format: one aligned little-endian bundle and its manifest.
+ * Writes a model in format 2: `items.bin` (the item side, aligned sections), `users.bin` (user
+ * blocks) and the manifest that describes and checksums both. The pieces are exported separately so
+ * a generator can stream millions of users to disk (bench/scale.ts); {@link encodeModel} composes
+ * them for a model held in memory.
  * @module
  */
 import { createHash } from 'node:crypto';
+import { gramMatrix } from '../als/fold-in.js';
 import { ArtifactInvalidError } from '../core/errors.js';
-import type { AlsParams, ModelData } from '../core/model-data.js';
+import { idHash } from '../core/id-hash.js';
+import { buildIdTable } from '../core/id-table.js';
+import type { AlsParams, ModelData, VideoMeta } from '../core/model-data.js';
+import { buildIvf, IVF_MIN_ITEMS, type IvfIndex, type IvfOptions } from '../ranking/ivf.js';
+import { topKValues } from '../ranking/top-k.js';
 import {
-  BUNDLE_FILE,
-  type Dtype,
   FORMAT_VERSION,
+  type IndexInfo,
+  ITEM_SECTIONS,
+  ITEMS_FILE,
+  type ItemSectionName,
   type Manifest,
   SECTION_ALIGNMENT,
   type Section,
-  type SectionName,
+  timestampId,
+  USERS_FILE,
 } from './format.js';
+import { UserBlockWriter, type UserDirectory } from './user-blocks.js';
 
 /** What the manifest records besides the model itself. */
 export interface ManifestInput {
@@ -26,58 +38,173 @@ export interface ManifestInput {
   events?: number;
   /** defaults to now; fixed in tests for reproducible version ids */
   createdAt?: Date;
+  /** ANN index: `auto` (default) builds one from IVF_MIN_ITEMS videos up, `ivf` always, `exact` never */
+  index?: 'auto' | 'ivf' | 'exact';
+  ivf?: IvfOptions;
 }
 
-/** A model ready to publish: the manifest and the bytes of `model.bin`. */
+/** A model ready to publish: the manifest and the bytes of each file of the version. */
 export interface EncodedArtifact {
   manifest: Manifest;
-  bundle: Uint8Array;
+  files: Record<string, Uint8Array>;
 }
 
-interface PendingSection {
-  name: SectionName;
-  dtype: Dtype;
+/** The item side before layout: arrays in their final (stored) row order. */
+export interface ItemSide {
+  factors: number;
+  itemFactors: Float32Array;
+  popularity: Float32Array;
+  videoIds: readonly string[];
+  metadata: readonly (VideoMeta | null)[] | null;
+  ivf: Pick<IvfIndex, 'centroids' | 'offsets' | 'lists'> | undefined;
+  users: UserDirectory;
+}
+
+interface Pending {
+  name: ItemSectionName;
   shape: number[];
   bytes: Uint8Array;
 }
 
 const textEncoder = new TextEncoder();
-
 // Typed arrays are little-endian on every platform Node ships for; the format is defined as little-endian.
 const isLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-function numeric(
-  name: SectionName,
-  dtype: 'float32' | 'int32',
-  shape: number[],
-  array: Float32Array | Int32Array,
-): PendingSection {
-  return { name, dtype, shape, bytes: new Uint8Array(array.buffer, array.byteOffset, array.byteLength) };
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+const alignUp = (n: number): number => Math.ceil(n / SECTION_ALIGNMENT) * SECTION_ALIGNMENT;
+const raw = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+function inverseNorms(itemFactors: Float32Array, f: number): Float32Array {
+  const out = new Float32Array(itemFactors.length / f);
+  for (let v = 0; v < out.length; v++) {
+    let sq = 0;
+    for (let j = v * f; j < (v + 1) * f; j++) sq += (itemFactors[j] as number) ** 2;
+    out[v] = sq > 0 ? 1 / Math.sqrt(sq) : 0;
+  }
+  return out;
 }
 
-function json(name: SectionName, values: readonly unknown[]): PendingSection {
-  return {
-    name,
-    dtype: 'utf8-json',
-    shape: [values.length],
-    bytes: textEncoder.encode(JSON.stringify(values)),
+/** Per-video JSON (empty for none), and the language/tag filter index as postings. */
+function metadataSections(metadata: readonly (VideoMeta | null)[]): Pending[] {
+  const encoded = metadata.map((m) => (m ? textEncoder.encode(JSON.stringify(m)) : new Uint8Array(0)));
+  const offsets = new Int32Array(metadata.length + 1);
+  encoded.forEach((e, i) => {
+    offsets[i + 1] = (offsets[i] as number) + e.length;
+  });
+  const bytes = new Uint8Array(offsets[metadata.length] as number);
+  encoded.forEach((e, i) => {
+    bytes.set(e, offsets[i] as number);
+  });
+  const keys = { language: new Map<string, number[]>(), tags: new Map<string, number[]>() };
+  const add = (map: Map<string, number[]>, key: string, row: number): void => {
+    const list = map.get(key) ?? [];
+    if (list[list.length - 1] !== row) list.push(row);
+    map.set(key, list);
   };
+  metadata.forEach((meta, row) => {
+    if (meta?.language) add(keys.language, meta.language.trim().toLowerCase(), row);
+    for (const tag of meta?.tags ?? []) add(keys.tags, tag.trim().toLowerCase(), row);
+  });
+  const postings: number[] = [];
+  const index: Record<'language' | 'tags', Record<string, [number, number]>> = { language: {}, tags: {} };
+  for (const kind of ['language', 'tags'] as const) {
+    for (const [key, rows] of [...keys[kind]].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      index[kind][key] = [postings.length, rows.length];
+      postings.push(...rows);
+    }
+  }
+  const indexBytes = textEncoder.encode(JSON.stringify(index));
+  return [
+    { name: 'metadata_bytes', shape: [bytes.length], bytes },
+    { name: 'metadata_offsets', shape: [offsets.length], bytes: raw(offsets) },
+    { name: 'metadata_index', shape: [indexBytes.length], bytes: indexBytes },
+    { name: 'metadata_postings', shape: [postings.length], bytes: raw(Int32Array.from(postings)) },
+  ];
 }
 
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+/**
+ * Lays out the item side as the sections of `items.bin`.
+ * @returns the file's bytes and its section table
+ */
+export function encodeItems(items: ItemSide): { bytes: Uint8Array; sections: Section[] } {
+  const f = items.factors;
+  const videos = items.videoIds.length;
+  let ids: ReturnType<typeof buildIdTable>;
+  try {
+    ids = buildIdTable(items.videoIds);
+  } catch (error) {
+    throw new ArtifactInvalidError(`Cannot encode model: video ${(error as Error).message}`);
+  }
+  const order = topKValues(items.popularity, videos).indices;
+  const pending: Pending[] = [
+    { name: 'item_factors', shape: [videos, f], bytes: raw(items.itemFactors) },
+    { name: 'item_inverse_norms', shape: [videos], bytes: raw(inverseNorms(items.itemFactors, f)) },
+    { name: 'popularity', shape: [videos], bytes: raw(items.popularity) },
+    { name: 'popularity_order', shape: [videos], bytes: raw(order) },
+    { name: 'video_id_bytes', shape: [ids.bytes.length], bytes: ids.bytes },
+    { name: 'video_id_offsets', shape: [videos + 1], bytes: raw(ids.offsets) },
+    { name: 'video_id_slots', shape: [ids.slots.length], bytes: raw(ids.slots) },
+    { name: 'gram', shape: [f, f], bytes: raw(gramMatrix(items.itemFactors, videos, f)) },
+    { name: 'user_block_hashes', shape: [items.users.hashes.length], bytes: raw(items.users.hashes) },
+    { name: 'user_block_offsets', shape: [items.users.offsets.length], bytes: raw(items.users.offsets) },
+    { name: 'user_block_digests', shape: [items.users.hashes.length, 2], bytes: raw(items.users.digests) },
+  ];
+  if (items.ivf) {
+    pending.push(
+      { name: 'ivf_centroids', shape: [items.ivf.lists, f], bytes: raw(items.ivf.centroids) },
+      { name: 'ivf_offsets', shape: [items.ivf.lists + 1], bytes: raw(items.ivf.offsets) },
+    );
+  }
+  if (items.metadata) pending.push(...metadataSections(items.metadata));
+  let offset = 0;
+  const sections: Section[] = pending.map((p) => {
+    offset = alignUp(offset);
+    const section: Section = {
+      name: p.name,
+      dtype: ITEM_SECTIONS[p.name],
+      shape: p.shape,
+      offset,
+      length: p.bytes.byteLength,
+      sha256: sha256(p.bytes),
+    };
+    offset += p.bytes.byteLength;
+    return section;
+  });
+  const bytes = new Uint8Array(alignUp(offset));
+  pending.forEach((p, i) => {
+    bytes.set(p.bytes, sections[i]!.offset);
+  });
+  return { bytes, sections };
 }
 
-function alignUp(offset: number): number {
-  return Math.ceil(offset / SECTION_ALIGNMENT) * SECTION_ALIGNMENT;
-}
-
-/** `20250101T102000Z`: sorts lexically in time order. */
-function timestampId(date: Date): string {
-  return date
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}Z$/, 'Z');
+/** The manifest of a version whose files are already laid out. */
+export function buildManifest(parts: {
+  info: ManifestInput;
+  counts: Manifest['counts'];
+  items: { bytes: Uint8Array; sections: Section[] };
+  users: { bytes: number; sha256: string; blocks: number };
+  index: IndexInfo;
+}): Manifest {
+  const itemsSha = sha256(parts.items.bytes);
+  const createdAt = parts.info.createdAt ?? new Date();
+  const contentSha = sha256(textEncoder.encode(`${itemsSha}:${parts.users.sha256}`));
+  return {
+    formatVersion: FORMAT_VERSION,
+    version: `${timestampId(createdAt)}-${contentSha.slice(0, 8)}`,
+    createdAt: createdAt.toISOString(),
+    params: { ...parts.info.params },
+    counts: parts.counts,
+    metrics: parts.info.metrics ?? {},
+    dataset: { digest: parts.info.datasetDigest },
+    items: {
+      file: ITEMS_FILE,
+      bytes: parts.items.bytes.byteLength,
+      sha256: itemsSha,
+      sections: parts.items.sections,
+    },
+    users: { file: USERS_FILE, ...parts.users },
+    index: parts.index,
+  };
 }
 
 function checkModel(model: ModelData): void {
@@ -90,84 +217,125 @@ function checkModel(model: ModelData): void {
     problems.push(`userFactors has ${model.userFactors.length} values, expected ${users}x${k}`);
   if (model.itemFactors.length !== videos * k)
     problems.push(`itemFactors has ${model.itemFactors.length} values, expected ${videos}x${k}`);
-  if (model.seen.rows !== users || model.seen.cols !== videos) {
+  if (model.seen.rows !== users || model.seen.cols !== videos)
     problems.push(`seen is ${model.seen.rows}x${model.seen.cols}, expected ${users}x${videos}`);
-  }
   if (model.seen.indptr.length !== users + 1)
     problems.push(`seen.indptr has ${model.seen.indptr.length} entries, expected ${users + 1}`);
   if (model.seen.indices.length !== model.seen.data.length)
     problems.push('seen.indices and seen.data differ in length');
   if (model.popularity.length !== videos)
     problems.push(`popularity has ${model.popularity.length} values, expected ${videos}`);
-  if (model.metadata !== null && model.metadata.length !== videos) {
+  if (model.metadata !== null && model.metadata.length !== videos)
     problems.push(`metadata has ${model.metadata.length} entries, expected ${videos}`);
-  }
+  if (new Set(model.userIds).size !== users) problems.push('user ids repeat');
   if (problems.length > 0) throw new ArtifactInvalidError(`Cannot encode model: ${problems.join('; ')}`);
 }
 
+/** Item rows in stored order: an IVF index's cluster order, or training order. */
+function chooseOrder(
+  model: ModelData,
+  info: ManifestInput,
+): { ivf: IvfIndex | undefined; order: Int32Array } {
+  const videos = model.videoIds.length;
+  const wanted = info.index ?? 'auto';
+  const build = wanted === 'ivf' || (wanted === 'auto' && videos >= IVF_MIN_ITEMS);
+  if (!build || videos === 0)
+    return { ivf: undefined, order: Int32Array.from({ length: videos }, (_, i) => i) };
+  const ivf = buildIvf(model.itemFactors, model.factors, {
+    seed: info.params.seed,
+    ...(model.userIds.length > 0 ? { queries: model.userFactors } : {}),
+    ...info.ivf,
+  });
+  return { ivf, order: ivf.order };
+}
+
+/** Writes every user of `model` through `writer`, histories renumbered to stored item rows. */
+function writeUsers(model: ModelData, newRowOf: Int32Array, writer: UserBlockWriter): void {
+  const f = model.factors;
+  const hashes = model.userIds.map((id) => idHash(id));
+  const byHash = Int32Array.from({ length: model.userIds.length }, (_, i) => i).sort((a, b) => {
+    const d = (hashes[a] as number) - (hashes[b] as number);
+    if (d !== 0) return d;
+    const ia = model.userIds[a] as string;
+    const ib = model.userIds[b] as string;
+    return ia < ib ? -1 : ia > ib ? 1 : 0;
+  });
+  const { indptr, indices, data } = model.seen;
+  for (const u of byHash) {
+    const start = indptr[u] as number;
+    const end = indptr[u + 1] as number;
+    const pairs = Array.from(
+      { length: end - start },
+      (_, j) => [newRowOf[indices[start + j] as number] as number, data[start + j] as number] as const,
+    );
+    pairs.sort((a, b) => a[0] - b[0]);
+    writer.add({
+      id: model.userIds[u] as string,
+      hash: hashes[u] as number,
+      factors: model.userFactors.subarray(u * f, (u + 1) * f),
+      items: Int32Array.from(pairs, (p) => p[0]),
+      values: Float32Array.from(pairs, (p) => p[1]),
+    });
+  }
+}
+
 /**
- * Lays the model out as aligned sections in one bundle and describes them in a manifest.
- * The version id is the creation time plus the first 8 hex digits of the bundle's sha256.
- * @param model - the trained model (arrays are copied into the bundle, not retained)
- * @param info - params, data set digest and metrics recorded in the manifest
+ * Lays the model out as format 2. Videos are stored in ANN-list order when an index is built, so
+ * row numbers in the artifact differ from training's; ids are what clients see.
+ * @param model - the trained model (arrays are copied, not retained)
+ * @param info - params, data set digest, metrics and index choice recorded in the manifest
  * @throws ArtifactInvalidError when the model's arrays disagree with its id lists or factor count
+ * @example
+ * const { manifest, files } = encodeModel(model, { params, datasetDigest });
  */
 export function encodeModel(model: ModelData, info: ManifestInput): EncodedArtifact {
   if (!isLittleEndian) throw new ArtifactInvalidError('Cannot encode model: this platform is big-endian');
   checkModel(model);
-  const users = model.userIds.length;
-  const videos = model.videoIds.length;
-  const k = model.factors;
-  const nnz = model.seen.indices.length;
-  const pending: PendingSection[] = [
-    numeric('item_factors', 'float32', [videos, k], model.itemFactors),
-    numeric('user_factors', 'float32', [users, k], model.userFactors),
-    json('user_ids', model.userIds),
-    json('video_ids', model.videoIds),
-    numeric('seen_indptr', 'int32', [users + 1], model.seen.indptr),
-    numeric('seen_indices', 'int32', [nnz], model.seen.indices),
-    numeric('seen_data', 'float32', [nnz], model.seen.data),
-    numeric('popularity', 'float32', [videos], model.popularity),
-  ];
-  if (model.metadata !== null) pending.push(json('metadata', model.metadata));
-
-  let offset = 0;
-  const sections: Section[] = pending.map((section) => {
-    offset = alignUp(offset);
-    const placed: Section = {
-      name: section.name,
-      dtype: section.dtype,
-      shape: section.shape,
-      offset,
-      length: section.bytes.byteLength,
-      sha256: sha256(section.bytes),
-    };
-    offset += section.bytes.byteLength;
-    return placed;
+  const f = model.factors;
+  const { ivf, order } = chooseOrder(model, info);
+  const newRowOf = new Int32Array(order.length);
+  order.forEach((old, row) => {
+    newRowOf[old] = row;
   });
-  const bundle = new Uint8Array(alignUp(offset));
-  pending.forEach((section, i) => {
-    bundle.set(section.bytes, sections[i]!.offset);
+  const itemFactors = new Float32Array(order.length * f);
+  order.forEach((old, row) => {
+    itemFactors.set(model.itemFactors.subarray(old * f, (old + 1) * f), row * f);
   });
-
-  const bundleSha = sha256(bundle);
-  const createdAt = info.createdAt ?? new Date();
-  const manifest: Manifest = {
-    formatVersion: FORMAT_VERSION,
-    version: `${timestampId(createdAt)}-${bundleSha.slice(0, 8)}`,
-    createdAt: createdAt.toISOString(),
-    params: { ...info.params },
-    counts: {
-      users,
-      videos,
-      factors: k,
-      interactions: nnz,
-      ...(info.events === undefined ? {} : { events: info.events }),
-    },
-    metrics: info.metrics ?? {},
-    dataset: { digest: info.datasetDigest },
-    bundle: { file: BUNDLE_FILE, bytes: bundle.byteLength, sha256: bundleSha },
-    sections,
+  const blocks: Uint8Array[] = [];
+  const writer = new UserBlockWriter(f, (block) => blocks.push(block));
+  writeUsers(model, newRowOf, writer);
+  const users = writer.finish();
+  const usersBytes = new Uint8Array(users.bytes);
+  let at = 0;
+  for (const block of blocks) {
+    usersBytes.set(block, at);
+    at += block.byteLength;
+  }
+  const items = encodeItems({
+    factors: f,
+    itemFactors,
+    popularity: Float32Array.from(order, (old) => model.popularity[old] as number),
+    videoIds: Array.from(order, (old) => model.videoIds[old] as string),
+    metadata: model.metadata ? Array.from(order, (old) => model.metadata?.[old] ?? null) : null,
+    ivf,
+    users: users.directory,
+  });
+  const index: IndexInfo = ivf
+    ? { kind: 'ivf', lists: ivf.lists, nprobe: ivf.nprobe, recallAt10: ivf.recallAt10, queries: ivf.queries }
+    : { kind: 'exact' };
+  const counts = {
+    users: model.userIds.length,
+    videos: model.videoIds.length,
+    factors: f,
+    interactions: model.seen.indices.length,
+    ...(info.events === undefined ? {} : { events: info.events }),
   };
-  return { manifest, bundle };
+  const manifest = buildManifest({
+    info,
+    counts,
+    items,
+    users: { bytes: users.bytes, sha256: users.sha256, blocks: users.blocks },
+    index,
+  });
+  return { manifest, files: { [ITEMS_FILE]: items.bytes, [USERS_FILE]: usersBytes } };
 }

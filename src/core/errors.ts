@@ -104,6 +104,8 @@ export class TransportError extends RecommenderError {
       | 'NOT_FOUND'
       | 'METHOD_NOT_ALLOWED',
     message: string,
+    /** the methods a path allows, for the `Allow` header of a 405 */
+    readonly allow?: string,
   ) {
     super(code, message);
     this.name = 'TransportError';

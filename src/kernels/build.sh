@@ -30,4 +30,4 @@ build() {
 }
 
 build als.c ALS_WASM_BASE64 "-matomics -mbulk-memory" "--shared-memory --max-memory=4294967296"
-build dot.c DOT_WASM_BASE64 "" ""
+build dot.c DOT_WASM_BASE64 "-matomics -mbulk-memory" "--shared-memory --max-memory=4294967296"

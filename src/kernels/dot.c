@@ -75,3 +75,4 @@ void score_rows(const float *m, int dim, const double *q, const int *rows, int c
   for (int i = 0; i < count; i++) out[i] = dot_row(m + (unsigned long)rows[i] * (unsigned)dim, q, dim);
 }
 
+

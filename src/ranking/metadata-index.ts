@@ -1,11 +1,9 @@
 /**
- * Inverted indexes over video metadata (language -> videos, tag -> videos), built once at load, so a
- * metadata filter becomes a short list of candidate rows before top-k instead of a scan per request.
+ * Inverted indexes over video metadata (language -> videos, tag -> videos), built with the artifact, so
+ * a metadata filter becomes a short list of candidate rows before top-k instead of a scan per request.
  * Also the sorted-set algebra the recommender uses to combine filters, allow-lists and exclusions.
  * @module
  */
-import type { VideoMeta } from '../core/model-data.js';
-
 /** The filter a request may carry; strings compare case-insensitively. */
 export interface MetadataFilter {
   /** keep videos in this language, or in any of these */
@@ -14,31 +12,20 @@ export interface MetadataFilter {
   tags?: readonly string[] | undefined;
 }
 
-/** Ascending video indices per lower-cased language and tag. */
+/**
+ * Ascending video rows per lower-cased language and tag: the artifact's `metadata_index` (key ->
+ * [start, count]) over its `metadata_postings`.
+ */
 export interface MetadataIndex {
-  byLanguage: ReadonlyMap<string, Int32Array>;
-  byTag: ReadonlyMap<string, Int32Array>;
+  index: { language: Record<string, [number, number]>; tags: Record<string, [number, number]> };
+  postings: Int32Array;
 }
 
 const EMPTY = new Int32Array(0);
 
-/** Builds the language and tag indexes of a model's metadata. */
-export function buildMetadataIndex(metadata: readonly (VideoMeta | null)[]): MetadataIndex {
-  const languages = new Map<string, number[]>();
-  const tags = new Map<string, number[]>();
-  const add = (map: Map<string, number[]>, key: string, row: number): void => {
-    const list = map.get(key);
-    if (!list) map.set(key, [row]);
-    else if (list[list.length - 1] !== row) list.push(row);
-  };
-  metadata.forEach((meta, row) => {
-    if (!meta) return;
-    if (meta.language) add(languages, meta.language.trim().toLowerCase(), row);
-    for (const tag of meta.tags ?? []) add(tags, tag.trim().toLowerCase(), row);
-  });
-  const freeze = (map: Map<string, number[]>) =>
-    new Map([...map].map(([key, rows]) => [key, Int32Array.from(rows)]));
-  return { byLanguage: freeze(languages), byTag: freeze(tags) };
+function rowsOf(index: MetadataIndex, kind: 'language' | 'tags', key: string): Int32Array {
+  const entry = Object.hasOwn(index.index[kind], key) ? index.index[kind][key] : undefined;
+  return entry ? index.postings.subarray(entry[0], entry[0] + entry[1]) : EMPTY;
 }
 
 /** The ascending rows a filter keeps, or undefined when the filter keeps everything. */
@@ -46,10 +33,10 @@ export function filterRows(index: MetadataIndex, filter: MetadataFilter): Int32A
   let rows: Int32Array | undefined;
   if (filter.language !== undefined) {
     const wanted = typeof filter.language === 'string' ? [filter.language] : filter.language;
-    rows = unionAll(wanted.map((l) => index.byLanguage.get(l.trim().toLowerCase()) ?? EMPTY));
+    rows = unionAll(wanted.map((l) => rowsOf(index, 'language', l.trim().toLowerCase())));
   }
   if (filter.tags !== undefined) {
-    const tagged = unionAll(filter.tags.map((t) => index.byTag.get(t.trim().toLowerCase()) ?? EMPTY));
+    const tagged = unionAll(filter.tags.map((t) => rowsOf(index, 'tags', t.trim().toLowerCase())));
     rows = rows ? intersectSorted(rows, tagged) : tagged;
   }
   return rows;

@@ -149,6 +149,110 @@ function dotRow(m: Float32Array, dim: number, row: number, q: Float64Array): num
 }
 
 /**
+ * Scores rows of one matrix against one query into one heap, over as many ranges or row lists as the
+ * caller needs (all rows, a candidate list, or the lists of an ANN index), with the same admission
+ * rules everywhere: finite scores, the worst kept entry tested first, `excluded` and `within` checked
+ * only for rows that would enter.
+ */
+class DotScan {
+  private readonly q: Float64Array | undefined;
+  private readonly kernel: DotKernel | undefined;
+  private worstScore = Number.NEGATIVE_INFINITY;
+  private worstRow = -1;
+
+  constructor(
+    readonly heap: BoundedHeap,
+    private readonly matrix: Float32Array,
+    private readonly dim: number,
+    query: ArrayLike<number>,
+    private readonly options: SelectOptions & { within?: Int32Array | undefined },
+  ) {
+    const rows = dim === 0 ? 0 : Math.floor(matrix.length / dim);
+    const kernel = options.kernel;
+    if (kernel && kernel.dim === dim && kernel.rows === rows) {
+      this.kernel = kernel;
+      kernel.setQuery(query);
+    } else this.q = Float64Array.from(query);
+  }
+
+  /** Rows start .. end - 1. */
+  range(start: number, end: number): void {
+    const kernel = this.kernel;
+    if (!kernel) {
+      const scale = this.options.rowScale;
+      for (let row = start; row < end; row++) {
+        const raw = dotRow(this.matrix, this.dim, row, this.q!);
+        this.offer(scale ? raw * (scale[row] as number) : raw, row);
+      }
+      return;
+    }
+    const scale = this.options.rowScale;
+    for (let first = start; first < end; first += DOT_BLOCK) {
+      const n = Math.min(DOT_BLOCK, end - first);
+      const scores = kernel.scoreRange(first, n);
+      // The hot loop: most rows lose to the worst kept entry, tested on locals before any call.
+      let worst = this.worstScore;
+      for (let i = 0; i < n; i++) {
+        const row = first + i;
+        const score = scale ? (scores[i] as number) * (scale[row] as number) : (scores[i] as number);
+        if (score < worst || (score === worst && row > this.worstRow)) continue;
+        this.offer(score, row);
+        worst = this.worstScore;
+      }
+    }
+  }
+
+  /** The listed rows (ascending). */
+  rows(list: Int32Array): void {
+    const kernel = this.kernel;
+    if (!kernel) {
+      const scale = this.options.rowScale;
+      for (const row of list) {
+        const raw = dotRow(this.matrix, this.dim, row, this.q!);
+        this.offer(scale ? raw * (scale[row] as number) : raw, row);
+      }
+      return;
+    }
+    const scale = this.options.rowScale;
+    for (let first = 0; first < list.length; first += DOT_BLOCK) {
+      const part = list.subarray(first, Math.min(list.length, first + DOT_BLOCK));
+      const scores = kernel.scoreRows(part);
+      let worst = this.worstScore;
+      for (let i = 0; i < part.length; i++) {
+        const row = part[i] as number;
+        const score = scale ? (scores[i] as number) * (scale[row] as number) : (scores[i] as number);
+        if (score < worst || (score === worst && row > this.worstRow)) continue;
+        this.offer(score, row);
+        worst = this.worstScore;
+      }
+    }
+  }
+
+  /** True once k rows have qualified (enough for a list scan to stop). */
+  full(): boolean {
+    return this.heap.size === this.heap.capacity;
+  }
+
+  /** The k best, best first. */
+  finish(): TopK {
+    return this.heap.drain();
+  }
+
+  /** A scaled score that may beat the worst kept entry. */
+  private offer(score: number, row: number): void {
+    const heap = this.heap;
+    if (!heap.admits(score, row) || sortedHas(this.options.excluded, row)) return;
+    const within = this.options.within;
+    if (within && !sortedHas(within, row)) return;
+    heap.push(score, row);
+    if (heap.size === heap.capacity) {
+      this.worstScore = heap.scores[0] as number;
+      this.worstRow = heap.indices[0] as number;
+    }
+  }
+}
+
+/**
  * The k rows of a row-major matrix with the largest dot product with `query`.
  * @param matrix - rows x dim, row-major
  * @param dim - row length
@@ -168,45 +272,50 @@ export function topKDot(
   const rows = dim === 0 ? 0 : Math.floor(matrix.length / dim);
   const heap = new BoundedHeap(Math.max(0, Math.min(k, rows)));
   if (heap.capacity === 0) return heap.drain();
-  const { candidates, excluded, rowScale, kernel } = options;
-  const count = candidates ? candidates.length : rows;
-  if (kernel && kernel.dim === dim && kernel.rows === rows) {
-    kernel.setQuery(query);
-    let worstScore = Number.NEGATIVE_INFINITY;
-    let worstRow = -1;
-    for (let start = 0; start < count; start += DOT_BLOCK) {
-      const n = Math.min(DOT_BLOCK, count - start);
-      const scores = candidates
-        ? kernel.scoreRows(candidates.subarray(start, start + n))
-        : kernel.scoreRange(start, n);
-      for (let i = 0; i < n; i++) {
-        const row = candidates ? (candidates[start + i] as number) : start + i;
-        let score = scores[i] as number;
-        if (rowScale) score *= rowScale[row] as number;
-        // Most rows lose to the worst kept entry: test that with locals before touching the heap.
-        if (
-          heap.size === heap.capacity &&
-          !(score > worstScore || (score === worstScore && row < worstRow))
-        ) {
-          continue;
-        }
-        if (heap.admits(score, row) && !sortedHas(excluded, row)) {
-          heap.push(score, row);
-          worstScore = heap.scores[0] as number;
-          worstRow = heap.indices[0] as number;
-        }
-      }
+  const scan = new DotScan(heap, matrix, dim, query, options);
+  if (options.candidates) scan.rows(options.candidates);
+  else scan.range(0, rows);
+  return scan.finish();
+}
+
+/** Contiguous row ranges (the lists of an inverted-file index) in the order to scan them. */
+export interface ListScan {
+  /** list l holds rows offsets[l] .. offsets[l + 1] - 1 */
+  offsets: Int32Array;
+  /** lists to scan whatever happens, best first */
+  probes: Int32Array;
+  /** the remaining lists, best first, scanned only while fewer than k rows qualified */
+  more(): Int32Array;
+}
+
+/**
+ * Like {@link topKDot}, but scans only the listed row ranges: the probed lists of an ANN index, then
+ * further lists while fewer than k rows have qualified, so filters and exclusions never cost results
+ * that exist. Scores are exact; only rows in lists that are never scanned are missed.
+ * `options.candidates` acts as a filter here (rows outside it never enter).
+ */
+export function topKDotLists(
+  matrix: Float32Array,
+  dim: number,
+  query: ArrayLike<number>,
+  k: number,
+  lists: ListScan,
+  options: SelectOptions = {},
+): TopK {
+  const rows = dim === 0 ? 0 : Math.floor(matrix.length / dim);
+  const heap = new BoundedHeap(Math.max(0, Math.min(k, rows)));
+  if (heap.capacity === 0) return heap.drain();
+  const { candidates, ...rest } = options;
+  const scan = new DotScan(heap, matrix, dim, query, { ...rest, within: candidates });
+  const { offsets } = lists;
+  for (const l of lists.probes) scan.range(offsets[l] as number, offsets[l + 1] as number);
+  if (!scan.full()) {
+    for (const l of lists.more()) {
+      scan.range(offsets[l] as number, offsets[l + 1] as number);
+      if (scan.full()) break;
     }
-    return heap.drain();
   }
-  const q = Float64Array.from(query);
-  for (let c = 0; c < count; c++) {
-    const row = candidates ? (candidates[c] as number) : c;
-    let score = dotRow(matrix, dim, row, q);
-    if (rowScale) score *= rowScale[row] as number;
-    if (heap.admits(score, row) && !sortedHas(excluded, row)) heap.push(score, row);
-  }
-  return heap.drain();
+  return scan.finish();
 }
 
 /**

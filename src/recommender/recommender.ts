@@ -1,47 +1,60 @@
 /**
- * The in-memory recommender over one loaded model: recommendations for known users, fold-in for
- * unseen users, similar videos, popular videos, with exclusions, allow-lists and metadata filters.
- * Pure and transport-free: it takes typed values and throws only errors from src/errors.ts.
+ * The recommender over one loaded model: recommendations for known users, fold-in for unseen users,
+ * similar videos, popular videos, with exclusions, allow-lists and metadata filters. Pure and
+ * transport-free: it takes typed values and throws only errors from src/core/errors.ts.
+ *
+ * Scoring has two passes when the model carries an ANN index: the index picks the lists to scan
+ * (first pass) and the rows in them are scored exactly in float32 (rerank), with more lists scanned
+ * while filters leave fewer than k. `exact: true` scans every row: the oracle the tests compare with.
  * @module
  */
-import { foldInUser, gramMatrix } from '../als/fold-in.js';
-import { DEFAULT_K, DEFAULT_MAX_BATCH, DEFAULT_MAX_K, type Limits } from '../api/schemas.js';
+
+import { foldInUser } from '../als/fold-in.js';
+import type { IndexInfo, ItemSideView } from '../artifact/index.js';
 import { InvalidRequestError, UnknownUserError, UnknownVideoError } from '../core/errors.js';
-import type { AlsParams, ModelData } from '../core/model-data.js';
-import { createDotKernel } from '../kernels/dot-kernel.js';
+import type { AlsParams } from '../core/model-data.js';
+import type { DotKernel } from '../kernels/dot-kernel.js';
 import {
-  buildMetadataIndex,
   filterRows,
   intersectSorted,
   type MetadataFilter,
-  type MetadataIndex,
+  probeLists,
+  sortedHas,
   sortedUnique,
+  type TopK,
+  topKDot,
+  topKDotLists,
   unionAll,
-} from '../ranking/metadata-index.js';
-import { type TopK, topKDot, topKValues } from '../ranking/top-k.js';
+} from '../ranking/index.js';
+import type { UserSide } from './user-side.js';
+import { type ScoredVideo, videoMetaAt } from './video-meta.js';
 
-export type { MetadataFilter } from '../ranking/metadata-index.js';
+export type { MetadataFilter } from '../ranking/index.js';
+export type { ScoredVideo } from './video-meta.js';
 
-/** What the recommender is built from; the store's `LoadedModel` (src/artifact/decode.ts) satisfies it. */
-export interface RecommenderSource {
+/** One loaded model as a thread serves it. */
+export interface ServingModel {
   version: string;
-  manifest: { params: Pick<AlsParams, 'alpha' | 'regularization' | 'cgSteps'> };
-  model: ModelData;
+  params: Pick<AlsParams, 'alpha' | 'regularization' | 'cgSteps'>;
+  index: IndexInfo;
+  items: ItemSideView;
+  users: UserSide;
+  /** this thread's kernels over the memory that holds the item side; absent: the JS loops */
+  kernels?: { items: DotKernel; centroids?: DotKernel | undefined } | undefined;
 }
 
-/** Limits from config, and when to pay for fold-in's YᵀY. */
-export interface RecommenderOptions extends Partial<Limits> {
-  /**
-   * Compute YᵀY now (default) rather than on the first fold-in request. It costs about
-   * videos x factors² / 2 multiply-adds (~0.2 s for 100k x 64), which a Lambda cold start may defer.
-   */
-  precomputeFoldIn?: boolean;
+/** How to score. */
+export interface ScoringOptions {
+  /** lists probed per query (default: the manifest's, chosen at training for recall@10 >= 0.995) */
+  nprobe?: number | undefined;
+  /** scan every video: exact, the test oracle */
+  exact?: boolean | undefined;
 }
 
-/** Options shared by every kind of request. */
+/** Options shared by every kind of request; `k` is already validated by the API layer. */
 export interface SelectionOptions {
-  /** how many to return (default 5, at most `limits.maxK`); fewer come back when fewer qualify */
-  k?: number | undefined;
+  /** how many to return; fewer come back when fewer qualify */
+  k: number;
   /** video ids never returned */
   exclude?: readonly string[] | undefined;
   /** only these video ids may be returned */
@@ -66,16 +79,6 @@ export interface WatchedVideo {
   weight?: number | undefined;
 }
 
-/** One recommended video. */
-export interface ScoredVideo {
-  videoId: string;
-  score: number;
-  title?: string;
-  tags?: string[];
-  language?: string;
-  lengthSeconds?: number;
-}
-
 /** Results, best first, and where they came from. */
 export interface RecommendResult {
   source: 'model' | 'fold-in' | 'popular' | 'similar';
@@ -85,82 +88,45 @@ export interface RecommendResult {
 /** A loaded model ready to answer requests. */
 export interface Recommender {
   readonly version: string;
-  readonly limits: Limits;
-  readonly counts: { users: number; videos: number; factors: number };
-  hasUser(userId: string): boolean;
-  hasVideo(videoId: string): boolean;
+  readonly counts: { users: number | undefined; videos: number; factors: number };
+  readonly index: IndexInfo;
   /** Top k by dot product for a known user; UnknownUserError unless `fallback: 'popular'`. */
-  recommendForUser(userId: string, options?: RecommendOptions): RecommendResult;
+  recommendForUser(userId: string, options: RecommendOptions): Promise<RecommendResult>;
   /** Folds in an unseen user from watched videos, then recommends (watched left out). */
   recommendFromWatched(
     watched: readonly (string | WatchedVideo)[],
-    options?: RecommendOptions,
+    options: RecommendOptions,
   ): RecommendResult;
   /** Top k by cosine similarity of item factors, the video itself left out. */
-  similarVideos(videoId: string, options?: SelectionOptions): RecommendResult;
-  /** Most popular videos (summed interaction values in training). */
-  popular(options?: SelectionOptions & { watched?: Int32Array }): RecommendResult;
+  similarVideos(videoId: string, options: SelectionOptions): RecommendResult;
+  /** Most popular videos (distinct users per video in training). */
+  popular(options: SelectionOptions & { watched?: Int32Array | undefined }): RecommendResult;
+}
+
+function checkK(k: number): void {
+  // The API layer validated k against MAX_K; a bad one here is a caller bug, not a client error.
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
 }
 
 /**
- * Builds a recommender over a loaded model: index maps, inverse item norms, YᵀY and metadata indexes
- * are computed once here.
- * @param source - a verified model (`decodeModel`'s LoadedModel)
- * @param options - MAX_K and MAX_BATCH from config; whether to precompute YᵀY
+ * Builds a recommender over a loaded model; cheap (views only), so every thread builds its own.
  * @example
- * const rec = createRecommender(decodeModel(manifest, bundle), { maxK: config.maxK, maxBatch: config.maxBatch });
- * rec.recommendForUser('u001', { k: 3 }).items; // [{ videoId: 'v005', score: 0.91 }, ...]
+ * const rec = createRecommender(model);
+ * (await rec.recommendForUser('u001', { k: 3 })).items; // [{ videoId: 'v005', score: 0.91 }, ...]
  */
-export function createRecommender(source: RecommenderSource, options: RecommenderOptions = {}): Recommender {
-  const { model } = source;
-  const f = model.factors;
-  const videoCount = model.videoIds.length;
-  const fullLimits: Limits = {
-    maxK: options.maxK ?? DEFAULT_MAX_K,
-    maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
-  };
-  const userIndex = new Map(model.userIds.map((id, i) => [id, i]));
-  const videoIndex = new Map(model.videoIds.map((id, i) => [id, i]));
-  const inverseNorms = new Float32Array(videoCount);
-  for (let v = 0; v < videoCount; v++) {
-    let sq = 0;
-    for (let j = v * f; j < (v + 1) * f; j++) sq += (model.itemFactors[j] as number) ** 2;
-    inverseNorms[v] = sq > 0 ? 1 / Math.sqrt(sq) : 0;
-  }
-  // Scores via WebAssembly SIMD over a copy of the item factors: same bits, ~3x faster (bench/core.ts).
-  const kernel = createDotKernel(model.itemFactors, f);
-  let yty: Float64Array | undefined;
-  const gram = (): Float64Array => {
-    yty ??= gramMatrix(model.itemFactors, videoCount, f);
-    return yty;
-  };
-  if (options.precomputeFoldIn !== false) gram();
-  const foldIn = (rows: readonly number[], values: readonly number[]): Float32Array => {
-    try {
-      return foldInUser(model.itemFactors, f, gram(), rows, values, source.manifest.params);
-    } catch (error) {
-      // Requests are validated before this point: a fold-in failure is a model or code fault (500), not a 400.
-      throw new Error('Fold-in failed', { cause: error });
-    }
-  };
-  const metaIndex: MetadataIndex | undefined = model.metadata
-    ? buildMetadataIndex(model.metadata)
-    : undefined;
-
-  const checkK = (k: number | undefined): number => {
-    const value = k ?? DEFAULT_K;
-    if (!Number.isInteger(value) || value < 1 || value > fullLimits.maxK) {
-      const rule = `must be an integer between 1 and ${fullLimits.maxK}`;
-      throw new InvalidRequestError(`Invalid request: k ${rule}`, [{ field: 'k', message: rule }]);
-    }
-    return value;
-  };
+export function createRecommender(model: ServingModel, scoring: ScoringOptions = {}): Recommender {
+  const { items } = model;
+  const f = items.factors;
+  const ivf = !scoring.exact && items.ivf ? { ...items.ivf, dim: f } : undefined;
+  const nprobe = scoring.nprobe ?? (model.index.kind === 'ivf' ? model.index.nprobe : 1);
+  // A filtered candidate list shorter than what the probe would scan is cheaper to score exactly.
+  const exactBelow = ivf ? Math.ceil((nprobe * items.videos) / ivf.lists) : Number.POSITIVE_INFINITY;
 
   const rowsOf = (ids: readonly string[]): Int32Array => {
     const rows: number[] = [];
     for (const id of ids) {
-      const row = videoIndex.get(id);
-      if (row !== undefined) rows.push(row);
+      const row = items.videoIds.indexOf(id);
+      if (row >= 0) rows.push(row);
     }
     return sortedUnique(rows);
   };
@@ -168,14 +134,15 @@ export function createRecommender(source: RecommenderSource, options: Recommende
   /** Candidate rows from allow-list and metadata filter; undefined means every video. */
   const candidatesOf = (options: SelectionOptions): Int32Array | undefined => {
     let rows = options.allow ? rowsOf(options.allow) : undefined;
-    if (options.filter && (options.filter.language !== undefined || options.filter.tags !== undefined)) {
-      if (!metaIndex) {
+    const filter = options.filter;
+    if (filter && (filter.language !== undefined || filter.tags !== undefined)) {
+      if (!items.metadata) {
         const rule = 'cannot be used: this model carries no video metadata';
         throw new InvalidRequestError(`Invalid request: filter ${rule}`, [
           { field: 'filter', message: rule },
         ]);
       }
-      const kept = filterRows(metaIndex, options.filter);
+      const kept = filterRows(items.metadata, filter);
       if (kept) rows = rows ? intersectSorted(rows, kept) : kept;
     }
     return rows;
@@ -188,20 +155,27 @@ export function createRecommender(source: RecommenderSource, options: Recommende
   };
 
   const toItems = (top: TopK, includeMetadata: boolean | undefined): ScoredVideo[] => {
-    const items: ScoredVideo[] = [];
+    const out: ScoredVideo[] = [];
     for (let i = 0; i < top.indices.length; i++) {
       const row = top.indices[i] as number;
-      const item: ScoredVideo = { videoId: model.videoIds[row] as string, score: top.scores[i] as number };
-      const meta = includeMetadata ? model.metadata?.[row] : undefined;
-      if (meta) {
-        if (meta.title !== undefined) item.title = meta.title;
-        if (meta.tags !== undefined) item.tags = [...meta.tags];
-        if (meta.language !== undefined) item.language = meta.language;
-        if (meta.lengthSeconds !== undefined) item.lengthSeconds = meta.lengthSeconds;
-      }
-      items.push(item);
+      const item: ScoredVideo = { videoId: items.videoIds.idAt(row), score: top.scores[i] as number };
+      if (includeMetadata && items.metadata) Object.assign(item, videoMetaAt(items.metadata, row));
+      out.push(item);
     }
-    return items;
+    return out;
+  };
+
+  const rank = (
+    query: ArrayLike<number>,
+    k: number,
+    select: { candidates: Int32Array | undefined; excluded: Int32Array | undefined; rowScale?: Float32Array },
+  ): TopK => {
+    const options = { ...select, kernel: model.kernels?.items };
+    if (!ivf || (select.candidates && select.candidates.length <= exactBelow)) {
+      return topKDot(items.itemFactors, f, query, k, options);
+    }
+    const lists = probeLists(ivf, query, nprobe, model.kernels?.centroids);
+    return topKDotLists(items.itemFactors, f, query, k, lists, options);
   };
 
   const byVector = (
@@ -210,74 +184,83 @@ export function createRecommender(source: RecommenderSource, options: Recommende
     options: RecommendOptions,
     source: RecommendResult['source'],
   ): RecommendResult => {
-    const k = checkK(options.k);
-    const top = topKDot(model.itemFactors, f, vector, k, {
+    checkK(options.k);
+    const top = rank(vector, options.k, {
       candidates: candidatesOf(options),
       excluded: excludedOf(options, options.keepWatched ? undefined : watched),
-      kernel,
     });
     return { source, items: toItems(top, options.includeMetadata) };
   };
 
-  const popular = (options: SelectionOptions & { watched?: Int32Array } = {}): RecommendResult => {
-    const k = checkK(options.k);
-    const top = topKValues(model.popularity, k, {
-      candidates: candidatesOf(options),
-      excluded: excludedOf(options, options.watched),
-    });
+  const popular = (options: SelectionOptions & { watched?: Int32Array | undefined }): RecommendResult => {
+    checkK(options.k);
+    const candidates = candidatesOf(options);
+    const excluded = excludedOf(options, options.watched);
+    const indices: number[] = [];
+    const scores: number[] = [];
+    // Walk the stored popularity order: O(k + skipped rows), not a scan of the catalogue.
+    for (const row of items.popularityOrder) {
+      if (indices.length >= options.k) break;
+      if (sortedHas(excluded, row) || (candidates && !sortedHas(candidates, row))) continue;
+      indices.push(row);
+      scores.push(items.popularity[row] as number);
+    }
+    const top = { indices: Int32Array.from(indices), scores: Float64Array.from(scores) };
     return { source: 'popular', items: toItems(top, options.includeMetadata) };
   };
 
   return {
-    version: source.version,
-    limits: fullLimits,
-    counts: { users: model.userIds.length, videos: videoCount, factors: f },
-    hasUser: (userId) => userIndex.has(userId),
-    hasVideo: (videoId) => videoIndex.has(videoId),
+    version: model.version,
+    counts: { users: undefined, videos: items.videos, factors: f },
+    index: model.index,
     popular,
 
-    recommendForUser(userId, options = {}) {
-      const u = userIndex.get(userId);
-      if (u === undefined) {
+    async recommendForUser(userId, options) {
+      const entry = await model.users.lookup(userId);
+      if (!entry) {
         if (options.fallback === 'popular') return popular(options);
         throw new UnknownUserError(userId);
       }
-      const seen = model.seen.indices.subarray(model.seen.indptr[u], model.seen.indptr[u + 1]);
-      return byVector(model.userFactors.subarray(u * f, (u + 1) * f), seen, options, 'model');
+      return byVector(entry.factors, entry.items, options, 'model');
     },
 
-    recommendFromWatched(watched, options = {}) {
+    recommendFromWatched(watched, options) {
       const rows: number[] = [];
       const values: number[] = [];
       const unknown: string[] = [];
       for (const entry of watched) {
         const { videoId, weight } = typeof entry === 'string' ? { videoId: entry, weight: undefined } : entry;
-        const row = videoIndex.get(videoId);
-        if (row === undefined) unknown.push(videoId);
+        const row = items.videoIds.indexOf(videoId);
+        if (row < 0) unknown.push(videoId);
         else {
           rows.push(row);
           values.push(weight ?? 1);
         }
       }
-      const seen = sortedUnique(rows);
       if (rows.length === 0) {
         if (options.fallback === 'popular') return popular(options);
         throw new UnknownVideoError(unknown);
       }
-      return byVector(foldIn(rows, values), seen, options, 'fold-in');
+      let vector: Float32Array;
+      try {
+        vector = foldInUser(items.itemFactors, f, items.gram, rows, values, model.params);
+      } catch (error) {
+        // Requests are validated before this point: a fold-in failure is a model or code fault (500).
+        throw new Error('Fold-in failed', { cause: error });
+      }
+      return byVector(vector, sortedUnique(rows), options, 'fold-in');
     },
 
-    similarVideos(videoId, options = {}) {
-      const v = videoIndex.get(videoId);
-      if (v === undefined) throw new UnknownVideoError([videoId]);
-      const k = checkK(options.k);
-      const scale = inverseNorms[v] as number;
-      const query = Float64Array.from(model.itemFactors.subarray(v * f, (v + 1) * f), (x) => x * scale);
-      const top = topKDot(model.itemFactors, f, query, k, {
+    similarVideos(videoId, options) {
+      const v = items.videoIds.indexOf(videoId);
+      if (v < 0) throw new UnknownVideoError([videoId]);
+      checkK(options.k);
+      const scale = items.inverseNorms[v] as number;
+      const query = Float64Array.from(items.itemFactors.subarray(v * f, (v + 1) * f), (x) => x * scale);
+      const top = rank(query, options.k, {
         candidates: candidatesOf(options),
         excluded: excludedOf(options, Int32Array.of(v)),
-        rowScale: inverseNorms,
-        kernel,
+        rowScale: items.inverseNorms,
       });
       return { source: 'similar', items: toItems(top, options.includeMetadata) };
     },

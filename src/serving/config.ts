@@ -5,10 +5,7 @@
  */
 import { z } from 'zod';
 import { ConfigInvalidError } from '../core/errors.js';
-
-/** Log levels in increasing severity; `silent` turns logging off. */
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+import { LOG_LEVELS, type LogLevel } from '../core/log.js';
 
 /** SageMaker refuses invocation payloads above 6 MB, so no target accepts more. */
 export const MAX_BODY_BYTES_LIMIT = 6 * 1024 * 1024;
@@ -78,10 +75,59 @@ export const CONFIG_VARIABLES = {
     doc: 'interface the container server binds',
     schema: z.preprocess(unset, z.string().default('0.0.0.0')),
   },
-  WORKERS: { doc: 'container worker count (0 = one per core)', schema: integer(0, 1024, 0) },
+  WORKERS: {
+    doc: 'request threads of the container, all sharing one model (0 = one per core)',
+    schema: integer(0, 256, 0),
+  },
   SHUTDOWN_TIMEOUT_SECONDS: {
-    doc: 'how long SIGTERM waits for in-flight requests (SageMaker kills at 30 s)',
+    doc: 'how long SIGTERM waits for in-flight requests before cutting them (SageMaker kills at 30 s)',
     schema: integer(1, 25, 20),
+  },
+  HEADERS_TIMEOUT_SECONDS: {
+    doc: 'a client must send its request headers within this time',
+    schema: integer(1, 300, 10),
+  },
+  REQUEST_TIMEOUT_SECONDS: {
+    doc: 'a client must send its whole request (headers and body) within this time',
+    schema: integer(1, 600, 30),
+  },
+  KEEP_ALIVE_TIMEOUT_SECONDS: {
+    doc: 'idle keep-alive connections close after this time (above a load balancer idle timeout of 60 s)',
+    schema: integer(1, 3600, 65),
+  },
+  ACCESS_LOG_SAMPLE: {
+    doc: 'share of successful requests written to the access log, 0 to 1 (errors and slow requests always are)',
+    schema: z.preprocess(
+      unset,
+      z
+        .string()
+        .regex(/^\s*(0(\.\d+)?|1(\.0+)?)\s*$/, { error: 'must be a number from 0 to 1' })
+        .transform(Number)
+        .default(1),
+    ),
+  },
+  USER_PRELOAD_MB: {
+    doc: 'users.bin up to this many MiB is loaded whole at start; larger ones are read one user block at a time',
+    schema: integer(0, 1_048_576, 1024),
+  },
+  USER_CACHE_MB: {
+    doc: 'MiB of user blocks each request thread keeps when users are read on demand (least recently used go)',
+    schema: integer(1, 65_536, 64),
+  },
+  SCORING: {
+    doc: "ann: the model's ANN index picks the videos to score exactly (exact when it has none); exact: score every video",
+    schema: z.preprocess(
+      (value) => (typeof value === 'string' ? unset(value.trim().toLowerCase()) : value),
+      z.enum(['ann', 'exact'], { error: 'must be ann or exact' }).default('ann'),
+    ),
+  },
+  ANN_NPROBE: {
+    doc: 'lists of the ANN index scanned per request (0 = the number chosen at training for recall@10 >= 0.995)',
+    schema: integer(0, 1_000_000, 0),
+  },
+  MODEL_RETRY_MAX_SECONDS: {
+    doc: 'longest wait between failed model loads (the wait doubles from 1 s)',
+    schema: integer(1, 3600, 30),
   },
   AWS_S3_FORCE_PATH_STYLE: {
     doc: 'path-style S3 addressing, for emulators such as moto',
@@ -105,6 +151,15 @@ export interface Config {
   host: string;
   workers: number;
   shutdownTimeoutSeconds: number;
+  headersTimeoutSeconds: number;
+  requestTimeoutSeconds: number;
+  keepAliveTimeoutSeconds: number;
+  accessLogSample: number;
+  userPreloadBytes: number;
+  userCacheBytes: number;
+  scoring: 'ann' | 'exact';
+  annNprobe: number | undefined;
+  modelRetryMaxSeconds: number;
   s3ForcePathStyle: boolean;
   s3Endpoint: string | undefined;
   awsRegion: string | undefined;
@@ -149,6 +204,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: v.HOST,
     workers: v.WORKERS,
     shutdownTimeoutSeconds: v.SHUTDOWN_TIMEOUT_SECONDS,
+    headersTimeoutSeconds: v.HEADERS_TIMEOUT_SECONDS,
+    requestTimeoutSeconds: v.REQUEST_TIMEOUT_SECONDS,
+    keepAliveTimeoutSeconds: v.KEEP_ALIVE_TIMEOUT_SECONDS,
+    accessLogSample: v.ACCESS_LOG_SAMPLE,
+    userPreloadBytes: v.USER_PRELOAD_MB * 1024 * 1024,
+    userCacheBytes: v.USER_CACHE_MB * 1024 * 1024,
+    scoring: v.SCORING,
+    annNprobe: v.ANN_NPROBE === 0 ? undefined : v.ANN_NPROBE,
+    modelRetryMaxSeconds: v.MODEL_RETRY_MAX_SECONDS,
     s3ForcePathStyle: v.AWS_S3_FORCE_PATH_STYLE,
     s3Endpoint: v.AWS_ENDPOINT_URL_S3 ?? v.AWS_ENDPOINT_URL,
     awsRegion: v.AWS_REGION,

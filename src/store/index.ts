@@ -1,11 +1,19 @@
 /**
- * The model store: where models live (S3, a directory, /opt/ml/model), publishing, and loading with refresh.
- * The only part of src/ that talks to S3.
+ * The model store: where models live (S3, a directory, /opt/ml/model), reading and verifying a
+ * version, and publishing one. The only part of src/ that talks to S3.
  * @module
  */
-export { type ModelLocation, parseModelUri, resolveModelUri, SAGEMAKER_MODEL_DIR } from './location.js';
-export { createModelStore, type ModelStore, type ModelStoreOptions } from './model-store.js';
+export {
+  type ModelLocation,
+  parseModelUri,
+  resolveModelUri,
+  SAGEMAKER_MODEL_DIR,
+  s3Key,
+} from './location.js';
+export { openArtifactSource, type SourceOptions } from './open.js';
 export { type PublishOptions, type PublishResult, publishModel } from './publish.js';
-export { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
+export { DEFAULT_RETRY, isTransientError, type RetryPolicy, withRetry } from './retry.js';
 export { createS3Client, type S3Settings } from './s3-client.js';
-export { DEFAULT_RANGED_GET, type RangedGetOptions } from './s3-source.js';
+export { DEFAULT_RANGED_GET, type RangedGetOptions, s3Source } from './s3-source.js';
+export { type ArtifactSource, localSource, type PointerRead, parsePointer } from './source.js';
+export { type FetchedVersion, type FetchOptions, fetchVersion, type UsersPlacement } from './version.js';

@@ -8,8 +8,13 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { EncodedArtifact } from '../artifact/encode.js';
-import { BUNDLE_FILE, MANIFEST_FILE, POINTER_FILE, pointerFor, versionDir } from '../artifact/format.js';
+import {
+  type EncodedArtifact,
+  MANIFEST_FILE,
+  POINTER_FILE,
+  pointerFor,
+  versionDir,
+} from '../artifact/index.js';
 import { InputInvalidError } from '../core/errors.js';
 import { type ModelLocation, parseModelUri, s3Key } from './location.js';
 import { createS3Client } from './s3-client.js';
@@ -19,7 +24,7 @@ export interface PublishOptions {
   /** client to publish with; default {@link createS3Client} with `forcePathStyle` */
   s3?: S3Client;
   forcePathStyle?: boolean;
-  /** multipart part size in bytes for the bundle (S3 minimum 5 MiB); default 8 MiB */
+  /** multipart part size in bytes for large files (S3 minimum 5 MiB); default 8 MiB */
   partSize?: number;
   /** parts uploaded in parallel; default 4 */
   queueSize?: number;
@@ -54,17 +59,21 @@ function versionFiles(
 ): VersionFile[] {
   const files: VersionFile[] = [];
   for (const [name, content] of Object.entries(extraFiles)) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name === MANIFEST_FILE || name === BUNDLE_FILE) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name === MANIFEST_FILE || name in artifact.files) {
       throw new InputInvalidError(
-        `Extra artifact file name ${JSON.stringify(name)} is not allowed (plain names only, not ${MANIFEST_FILE} or ${BUNDLE_FILE})`,
+        `Extra artifact file name ${JSON.stringify(name)} is not allowed (plain names only, not ${[MANIFEST_FILE, ...Object.keys(artifact.files)].join(', ')})`,
       );
     }
     const body = typeof content === 'string' ? textEncoder.encode(content) : content;
     files.push({ name, body, contentType: contentTypeOf(name) });
   }
-  // Bundle first and manifest last within the version, so a listed manifest implies its bundle is there.
+  // Model files first and the manifest last within the version, so a listed manifest implies its files are there.
   return [
-    { name: BUNDLE_FILE, body: artifact.bundle, contentType: 'application/octet-stream' },
+    ...Object.entries(artifact.files).map(([name, body]) => ({
+      name,
+      body,
+      contentType: 'application/octet-stream',
+    })),
     ...files,
     {
       name: MANIFEST_FILE,

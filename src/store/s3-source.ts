@@ -1,16 +1,22 @@
 /**
- * The S3 artifact source: conditional GETs of the pointer (If-None-Match), and bundles fetched as
- * parallel ranged GETs straight into one buffer, each part retried on transient errors.
+ * The S3 artifact source: conditional GETs of the pointer (If-None-Match), whole files fetched as
+ * parallel ranged GETs straight into the caller's buffer, single ranged GETs for user blocks, and
+ * HEAD for a file's identity. Every request is retried on transient errors.
  * @module
  */
-import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
-import { POINTER_FILE } from '../artifact/format.js';
+import {
+  GetObjectCommand,
+  type GetObjectCommandOutput,
+  HeadObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { POINTER_FILE } from '../artifact/index.js';
 import { ArtifactInvalidError, ModelNotLoadedError } from '../core/errors.js';
 import { type ModelLocation, s3Key } from './location.js';
 import { type RetryPolicy, ShortReadError, withRetry } from './retry.js';
-import { type ArtifactSource, parsePointer } from './source.js';
+import { type ArtifactSource, pointerRead } from './source.js';
 
-/** Tuning for bundle downloads. */
+/** Tuning for whole-file downloads. */
 export interface RangedGetOptions {
   /** bytes per ranged GET; default 8 MiB */
   partSize: number;
@@ -70,6 +76,140 @@ function totalFromContentRange(contentRange: string | undefined): number | undef
   return match ? Number(match[1]) : undefined;
 }
 
+/** Runs `parts` tasks, `concurrency` at a time after the first, stopping at the first failure. */
+async function inParallel(
+  parts: number,
+  concurrency: number,
+  task: (index: number) => Promise<void>,
+): Promise<void> {
+  await task(0);
+  let next = 1;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (next < parts && !failed) {
+      const index = next++;
+      await task(index).catch((error: unknown) => {
+        failed = true;
+        throw error;
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, parts - 1) }, worker));
+}
+
+interface S3Context {
+  client: S3Client;
+  bucket: string;
+  prefix: string;
+  uri: string;
+  retry: RetryPolicy;
+}
+
+function unreachable(ctx: S3Context, path: string, error: unknown): ModelNotLoadedError {
+  return new ModelNotLoadedError(`Cannot read ${ctx.uri}/${path}: ${describe(error)}`, { cause: error });
+}
+
+/** The whole object in parts: the first part checks the size, later parts must match its ETag. */
+async function getInto(
+  ctx: S3Context,
+  path: string,
+  target: Uint8Array,
+  ranged: RangedGetOptions,
+): Promise<void> {
+  const bytes = target.byteLength;
+  const key = s3Key(ctx.prefix, path);
+  const partSize = Math.max(1, ranged.partSize);
+  let etag: string | undefined;
+  const fetchPart = (index: number): Promise<void> =>
+    withRetry(async () => {
+      const start = index * partSize;
+      const end = Math.min(bytes, start + partSize);
+      const response = await ctx.client.send(
+        new GetObjectCommand({
+          Bucket: ctx.bucket,
+          Key: key,
+          Range: `bytes=${start}-${Math.max(start, end - 1)}`,
+          IfMatch: index === 0 ? undefined : etag,
+        }),
+      );
+      if (index === 0) {
+        etag = response.ETag;
+        const total = totalFromContentRange(response.ContentRange) ?? response.ContentLength;
+        if (total !== bytes) {
+          discard(response.Body);
+          throw new ArtifactInvalidError(
+            total !== undefined && total < bytes
+              ? `${path} is truncated: ${total} of ${bytes} bytes`
+              : `${path} has ${total} bytes, the manifest says ${bytes}`,
+          );
+        }
+      }
+      const received = await readInto(response.Body, target.subarray(start, end));
+      if (received !== end - start) {
+        throw new ShortReadError(
+          `${ctx.uri}/${path}: part ${index} gave ${received} of ${end - start} bytes`,
+        );
+      }
+    }, ctx.retry);
+  try {
+    if (bytes > 0) await inParallel(Math.ceil(bytes / partSize), ranged.concurrency, fetchPart);
+  } catch (error) {
+    if (error instanceof ArtifactInvalidError) throw error;
+    if (isMissing(error)) throw new ArtifactInvalidError(`${path} is missing`, { cause: error });
+    if (status(error) === 416) {
+      throw new ArtifactInvalidError(`${path} is shorter than the ${bytes} bytes the manifest says`, {
+        cause: error,
+      });
+    }
+    throw unreachable(ctx, path, error);
+  }
+}
+
+async function getRange(ctx: S3Context, path: string, start: number, end: number): Promise<Uint8Array> {
+  const target = new Uint8Array(end - start);
+  try {
+    await withRetry(async () => {
+      const response = await ctx.client.send(
+        new GetObjectCommand({
+          Bucket: ctx.bucket,
+          Key: s3Key(ctx.prefix, path),
+          Range: `bytes=${start}-${end - 1}`,
+        }),
+      );
+      const received = await readInto(response.Body, target);
+      if (received !== target.length)
+        throw new ShortReadError(`${ctx.uri}/${path}: ${received} of ${target.length} bytes`);
+    }, ctx.retry);
+  } catch (error) {
+    if (isMissing(error)) throw new ArtifactInvalidError(`${path} is missing`, { cause: error });
+    throw unreachable(ctx, path, error);
+  }
+  return target;
+}
+
+async function getPointer(
+  ctx: S3Context,
+  tag: string | undefined,
+): ReturnType<ArtifactSource['readPointer']> {
+  try {
+    return await withRetry(async () => {
+      const response = await ctx.client.send(
+        new GetObjectCommand({ Bucket: ctx.bucket, Key: s3Key(ctx.prefix, POINTER_FILE), IfNoneMatch: tag }),
+      );
+      const text = (await response.Body?.transformToString('utf-8')) ?? '';
+      return pointerRead(text, ctx.uri, response.ETag);
+    }, ctx.retry);
+  } catch (error) {
+    if (status(error) === 304) return { changed: false };
+    if (isMissing(error)) {
+      throw new ModelNotLoadedError(`No model published at ${ctx.uri}: ${POINTER_FILE} not found`, {
+        cause: error,
+      });
+    }
+    throw unreachable(ctx, POINTER_FILE, error);
+  }
+}
+
 /** An S3 prefix; the pointer's tag is its ETag. Transient failures are retried per `retry`. */
 export function s3Source(
   location: Extract<ModelLocation, { kind: 's3' }>,
@@ -77,111 +217,43 @@ export function s3Source(
   retry: RetryPolicy,
   ranged: RangedGetOptions = DEFAULT_RANGED_GET,
 ): ArtifactSource {
-  const { bucket, prefix, uri } = location;
-  const unreachable = (path: string, error: unknown): ModelNotLoadedError =>
-    new ModelNotLoadedError(`Cannot read ${uri}/${path}: ${describe(error)}`, { cause: error });
-
-  const readBundle = async (path: string, bytes: number): Promise<Uint8Array> => {
-    const key = s3Key(prefix, path);
-    const buffer = new Uint8Array(bytes);
-    const partSize = Math.max(1, ranged.partSize);
-    const parts = Math.max(1, Math.ceil(bytes / partSize));
-    let etag: string | undefined;
-
-    const fetchPart = (index: number): Promise<void> =>
-      withRetry(async () => {
-        const start = index * partSize;
-        const end = Math.min(bytes, start + partSize);
-        const response = await client.send(
-          new GetObjectCommand({
-            Bucket: bucket,
-            Key: key,
-            Range: `bytes=${start}-${Math.max(start, end - 1)}`,
-            // Later parts must come from the same object the first part did.
-            IfMatch: index === 0 ? undefined : etag,
-          }),
-        );
-        if (index === 0) {
-          etag = response.ETag;
-          const total = totalFromContentRange(response.ContentRange) ?? response.ContentLength;
-          if (total !== bytes) {
-            discard(response.Body);
-            throw new ArtifactInvalidError(
-              total !== undefined && total < bytes
-                ? `${path} is truncated: ${total} of ${bytes} bytes`
-                : `${path} has ${total} bytes, the manifest says ${bytes}`,
-            );
-          }
-        }
-        const received = await readInto(response.Body, buffer.subarray(start, end));
-        if (received !== end - start) {
-          throw new ShortReadError(`${uri}/${path}: part ${index} gave ${received} of ${end - start} bytes`);
-        }
-      }, retry);
-
-    try {
-      if (bytes === 0) return buffer;
-      await fetchPart(0);
-      let next = 1;
-      let failed = false;
-      const worker = async (): Promise<void> => {
-        while (next < parts && !failed) {
-          const index = next++;
-          await fetchPart(index).catch((error: unknown) => {
-            failed = true;
-            throw error;
-          });
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(ranged.concurrency, parts - 1) }, worker));
-      return buffer;
-    } catch (error) {
-      if (error instanceof ArtifactInvalidError) throw error;
-      if (isMissing(error)) throw new ArtifactInvalidError(`${path} is missing`, { cause: error });
-      if (status(error) === 416) {
-        throw new ArtifactInvalidError(`${path} is shorter than the ${bytes} bytes the manifest says`, {
-          cause: error,
-        });
-      }
-      throw unreachable(path, error);
-    }
+  const ctx: S3Context = {
+    client,
+    bucket: location.bucket,
+    prefix: location.prefix,
+    uri: location.uri,
+    retry,
   };
-
   return {
-    uri,
-    async readPointer(tag) {
-      try {
-        return await withRetry(async () => {
-          const response = await client.send(
-            new GetObjectCommand({ Bucket: bucket, Key: s3Key(prefix, POINTER_FILE), IfNoneMatch: tag }),
-          );
-          const text = (await response.Body?.transformToString('utf-8')) ?? '';
-          return { changed: true as const, pointer: parsePointer(text, uri), tag: response.ETag };
-        }, retry);
-      } catch (error) {
-        if (status(error) === 304) return { changed: false };
-        if (error instanceof ArtifactInvalidError) throw error;
-        if (isMissing(error)) {
-          throw new ModelNotLoadedError(`No model published at ${uri}: ${POINTER_FILE} not found`, {
-            cause: error,
-          });
-        }
-        throw unreachable(POINTER_FILE, error);
-      }
-    },
+    uri: location.uri,
+    readPointer: (tag) => getPointer(ctx, tag),
     async readText(path) {
       try {
         return await withRetry(async () => {
           const response = await client.send(
-            new GetObjectCommand({ Bucket: bucket, Key: s3Key(prefix, path) }),
+            new GetObjectCommand({ Bucket: ctx.bucket, Key: s3Key(ctx.prefix, path) }),
           );
           return (await response.Body?.transformToString('utf-8')) ?? '';
         }, retry);
       } catch (error) {
         if (isMissing(error)) return undefined;
-        throw unreachable(path, error);
+        throw unreachable(ctx, path, error);
       }
     },
-    readBundle,
+    readInto: (path, target) => getInto(ctx, path, target, ranged),
+    readRange: (path, start, end) => getRange(ctx, path, start, end),
+    async identity(path) {
+      try {
+        const head = await withRetry(
+          () => client.send(new HeadObjectCommand({ Bucket: ctx.bucket, Key: s3Key(ctx.prefix, path) })),
+          retry,
+        );
+        return `${head.ETag}:${head.ContentLength}`;
+      } catch (error) {
+        if (isMissing(error)) return undefined;
+        throw unreachable(ctx, path, error);
+      }
+    },
+    close: async () => {},
   };
 }

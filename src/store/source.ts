@@ -1,27 +1,41 @@
 /**
  * Read access to an artifact root, the same for S3 and a local directory: the pointer (with a change
- * tag for cheap polling), a version's manifest, and its bundle.
+ * tag for cheap polling), small files, whole files read into a caller's buffer (the item side, straight
+ * into shared scoring memory), byte ranges (user blocks on demand), and a file's identity (so a version
+ * refused as invalid is retried once its files change).
  * @module
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { type FileHandle, open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { POINTER_FILE, type Pointer, pointerSchema } from '../artifact/format.js';
+import { POINTER_FILE, type Pointer, pointerSchema } from '../artifact/index.js';
 import { ArtifactInvalidError, ModelNotLoadedError } from '../core/errors.js';
 import type { ModelLocation } from './location.js';
 
 /** Result of polling the pointer: unchanged since `tag`, or its (new) content and tag. */
-export type PointerRead = { changed: false } | { changed: true; pointer: Pointer; tag: string | undefined };
+export type PointerRead =
+  | { changed: false }
+  | { changed: true; pointer: Pointer; tag: string | undefined }
+  | { changed: true; pointer: undefined; tag: string | undefined; error: ArtifactInvalidError };
 
 /** Reads one artifact root. Paths are relative to the root, `/`-separated. */
 export interface ArtifactSource {
   readonly uri: string;
-  /** Reads `latest.json`; with `tag` of a previous read, reports `changed: false` when it is the same. */
+  /**
+   * Reads `latest.json`; with `tag` of a previous read, reports `changed: false` when it is the same.
+   * An unparsable pointer comes back with its tag and the error (so a poller can report it once).
+   */
   readPointer(tag?: string): Promise<PointerRead>;
   /** A small file's text, or undefined when it does not exist. */
   readText(path: string): Promise<string | undefined>;
-  /** A bundle of `bytes` bytes into one buffer; a size mismatch is an ArtifactInvalidError. */
-  readBundle(path: string, bytes: number): Promise<Uint8Array>;
+  /** Fills `target` with the whole file; a size mismatch is an ArtifactInvalidError. */
+  readInto(path: string, target: Uint8Array): Promise<void>;
+  /** Bytes `start` .. `end` - 1 of a file. */
+  readRange(path: string, start: number, end: number): Promise<Uint8Array>;
+  /** What changes when the file is rewritten (ETag, or size and mtime), or undefined when it is missing. */
+  identity(path: string): Promise<string | undefined>;
+  /** Releases open files. */
+  close(): Promise<void>;
 }
 
 /** Parses and validates pointer JSON, refusing paths that would leave the artifact root. */
@@ -46,13 +60,54 @@ export function parsePointer(text: string, uri: string): Pointer {
   return parsed.data;
 }
 
+/** A pointer read from its text: the parsed pointer, or the reason it is unusable. */
+export function pointerRead(text: string, uri: string, tag: string | undefined): PointerRead {
+  try {
+    return { changed: true, pointer: parsePointer(text, uri), tag };
+  } catch (error) {
+    if (error instanceof ArtifactInvalidError) return { changed: true, pointer: undefined, tag, error };
+    throw error;
+  }
+}
+
 function isNotFound(error: unknown): boolean {
   return (error as { code?: unknown }).code === 'ENOENT';
+}
+
+/** Size-checks then reads a whole file into `target`. */
+async function readFileInto(file: string, path: string, target: Uint8Array): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    if (isNotFound(error)) throw new ArtifactInvalidError(`${path} is missing`, { cause: error });
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size !== target.byteLength) {
+      throw new ArtifactInvalidError(
+        size < target.byteLength
+          ? `${path} is truncated: ${size} of ${target.byteLength} bytes`
+          : `${path} has ${size} bytes, the manifest says ${target.byteLength}`,
+      );
+    }
+    let offset = 0;
+    while (offset < size) {
+      const { bytesRead } = await handle.read(target, offset, Math.min(size - offset, 1 << 30), offset);
+      if (bytesRead === 0) throw new ArtifactInvalidError(`${path} shrank while being read`);
+      offset += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 /** A local directory (or SageMaker's /opt/ml/model); the pointer's tag is the sha256 of its content. */
 export function localSource(location: Extract<ModelLocation, { kind: 'local' }>): ArtifactSource {
   const file = (path: string): string => join(location.dir, ...path.split('/'));
+  // Ranged reads keep one handle per file open: a lookup is then one pread.
+  const handles = new Map<string, Promise<FileHandle>>();
   return {
     uri: location.uri,
     async readPointer(tag) {
@@ -69,7 +124,7 @@ export function localSource(location: Extract<ModelLocation, { kind: 'local' }>)
       }
       const contentTag = createHash('sha256').update(text).digest('hex');
       if (contentTag === tag) return { changed: false };
-      return { changed: true, pointer: parsePointer(text, location.uri), tag: contentTag };
+      return pointerRead(text, location.uri, contentTag);
     },
     async readText(path) {
       try {
@@ -79,22 +134,32 @@ export function localSource(location: Extract<ModelLocation, { kind: 'local' }>)
         throw error;
       }
     },
-    async readBundle(path, bytes) {
-      let buffer: Buffer;
+    readInto: (path, target) => readFileInto(file(path), path, target),
+    async readRange(path, start, end) {
+      let handle = handles.get(path);
+      if (!handle) {
+        handle = open(file(path), 'r');
+        handles.set(path, handle);
+        handle.catch(() => handles.delete(path));
+      }
+      const bytes = new Uint8Array(end - start);
+      const { bytesRead } = await (await handle).read(bytes, 0, bytes.length, start);
+      if (bytesRead !== bytes.length) throw new ArtifactInvalidError(`${path} is shorter than byte ${end}`);
+      return bytes;
+    },
+    async identity(path) {
       try {
-        buffer = await readFile(file(path));
+        const s = await stat(file(path));
+        return `${s.size}:${s.mtimeMs}`;
       } catch (error) {
-        if (isNotFound(error)) throw new ArtifactInvalidError(`${path} is missing`, { cause: error });
+        if (isNotFound(error)) return undefined;
         throw error;
       }
-      if (buffer.byteLength !== bytes) {
-        throw new ArtifactInvalidError(
-          buffer.byteLength < bytes
-            ? `${path} is truncated: ${buffer.byteLength} of ${bytes} bytes`
-            : `${path} has ${buffer.byteLength} bytes, the manifest says ${bytes}`,
-        );
-      }
-      return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    },
+    async close() {
+      const open = [...handles.values()];
+      handles.clear();
+      await Promise.all(open.map((h) => h.then((handle) => handle.close()).catch(() => undefined)));
     },
   };
 }

@@ -1,20 +1,24 @@
 /**
- * Cold-start configuration and the Lambda logger: validated once per execution environment, shared by
- * every handler. Powertools' logger writes one JSON object per line with the Lambda request id.
+ * What every Lambda handler shares in an execution environment, set up once at init: the validated
+ * config (a bad variable fails init with a message naming it) and the Powertools logger, behind the
+ * Log interface src/ logs through.
  * @module
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Log, LogFields } from '../src/core/log.js';
-import { loadConfig } from '../src/serving/config.js';
+import { loadConfig } from '../src/serving/index.js';
 
-/** The validated environment; a bad variable fails the init phase with a message naming it. */
+/** The validated environment. */
 export const config = loadConfig();
 
 /** The one Powertools logger of this execution environment. */
-export const logger = new Logger({ serviceName: 'video-recommender', logLevel: config.logLevel });
+export const logger = new Logger({
+  serviceName: 'video-recommender',
+  logLevel: config.logLevel.toUpperCase() as 'INFO',
+});
 
 /**
- * The Powertools logger behind the small {@link Log} interface src/ code logs through.
+ * The Powertools logger behind the {@link Log} interface.
  * @param target - the Powertools logger (or a child of it)
  */
 export function asLog(target: Logger = logger): Log {

@@ -1,11 +1,10 @@
 /**
- * Media types of `/invocations`: which request bodies are accepted and which response format an
- * `Accept` header selects. JSON Lines is what SageMaker Batch Transform sends with `SplitType=Line`.
+ * Media types: which request bodies a route accepts (415 otherwise) and which response format an
+ * `Accept` header selects (406 when none). JSON Lines is what SageMaker Batch Transform sends with
+ * `SplitType=Line`.
  * @module
  */
-
-import { requireContentType } from '../src/api/service.js';
-import { TransportError } from '../src/core/errors.js';
+import { TransportError } from '../core/errors.js';
 
 export const JSON_TYPE = 'application/json';
 export const JSON_LINES_TYPE = 'application/jsonlines';
@@ -22,11 +21,27 @@ const JSON_LINES_ALIASES = [
 ];
 
 /**
- * The request format from its Content-Type (missing means JSON, as the original accepted).
+ * Checks a Content-Type header against the accepted media types (parameters such as charset ignored;
+ * a missing header counts as JSON, as the original accepted).
+ * @returns the accepted media type, lower-cased
+ * @throws TransportError 415 otherwise
+ */
+export function requireContentType(
+  contentType: string | undefined,
+  accepted: readonly string[] = [JSON_TYPE],
+): string {
+  const media = (contentType ?? '').split(';')[0]?.trim().toLowerCase() || JSON_TYPE;
+  if (accepted.includes(media)) return media;
+  // The message leaves out the accepted list so routes accepting different types answer alike.
+  throw new TransportError('UNSUPPORTED_MEDIA_TYPE', `Unsupported Content-Type: ${media}`);
+}
+
+/**
+ * The request format from its Content-Type: JSON, or JSON Lines when `jsonLines` is accepted.
  * @throws TransportError 415 for anything else
  */
-export function requestFormat(contentType: string | undefined): InvocationFormat {
-  const media = requireContentType(contentType, [JSON_TYPE, ...JSON_LINES_ALIASES]);
+export function requestFormat(contentType: string | undefined, jsonLines = true): InvocationFormat {
+  const media = requireContentType(contentType, jsonLines ? [JSON_TYPE, ...JSON_LINES_ALIASES] : [JSON_TYPE]);
   return media === JSON_TYPE ? JSON_TYPE : JSON_LINES_TYPE;
 }
 

@@ -1,0 +1,23 @@
+/**
+ * The recommender over one loaded model, and the user side it reads users from.
+ * @module
+ */
+export {
+  createRecommender,
+  type MetadataFilter,
+  type Recommender,
+  type RecommendOptions,
+  type RecommendResult,
+  type ScoredVideo,
+  type ScoringOptions,
+  type SelectionOptions,
+  type ServingModel,
+  type WatchedVideo,
+} from './recommender.js';
+export {
+  type BlockReader,
+  type LazyUserSideOptions,
+  lazyUserSide,
+  memoryUserSide,
+  type UserSide,
+} from './user-side.js';

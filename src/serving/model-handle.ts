@@ -1,0 +1,69 @@
+/**
+ * A loaded model version as the loader hands it to request threads: plain data and shared memory
+ * only, so it crosses `postMessage` without a copy. Each thread opens it into a recommender of its own
+ * (src/serving/open-model.ts) over the same bytes.
+ * @module
+ */
+import type { Manifest, Pointer } from '../artifact/index.js';
+import { createScoringMemory, type ScoringMemory, scoringData } from '../kernels/dot-kernel.js';
+import { type ArtifactSource, fetchVersion } from '../store/index.js';
+
+/** One model version in shared memory. */
+export interface ModelHandle {
+  version: string;
+  manifest: Manifest;
+  /** 1 when the published version is format 1, converted in memory */
+  convertedFrom: 1 | undefined;
+  /** the scoring memory holding `items.bin` (absent without WebAssembly SIMD) */
+  memory: ScoringMemory | undefined;
+  /** `items.bin`, a view of `memory` or of a SharedArrayBuffer */
+  items: Uint8Array;
+  /** `users.bin` in shared memory, or where to read its blocks */
+  users:
+    | { kind: 'memory'; bytes: Uint8Array<SharedArrayBuffer> }
+    | { kind: 'remote'; uri: string; path: string };
+  /** the files of the version, relative to the root (to notice when a refused one is rewritten) */
+  files: readonly string[];
+}
+
+/** How the loader places a version. */
+export interface LoadSettings {
+  /** scoring slots: one per thread that will score this version */
+  slots: number;
+  /** `users.bin` up to this size is loaded whole */
+  preloadUsersBytes: number;
+}
+
+/**
+ * Reads, verifies and places the version a pointer names: `items.bin` straight into a new shared
+ * scoring memory, `users.bin` into shared memory when small.
+ * @example
+ * const handle = await loadHandle(source, pointer, false, { slots: 2, preloadUsersBytes: 1 << 30 });
+ */
+export async function loadHandle(
+  source: ArtifactSource,
+  pointer: Pointer,
+  pinned: boolean,
+  settings: LoadSettings,
+): Promise<ModelHandle> {
+  let memory: ScoringMemory | undefined;
+  const fetched = await fetchVersion(source, pointer, pinned, {
+    allocateItems(bytes, factors) {
+      memory = createScoringMemory(bytes, Math.max(1, settings.slots), factors);
+      return memory ? scoringData(memory) : new Uint8Array(new SharedArrayBuffer(bytes));
+    },
+    preloadUsersBytes: settings.preloadUsersBytes,
+  });
+  return {
+    version: fetched.version,
+    manifest: fetched.manifest,
+    convertedFrom: fetched.convertedFrom,
+    memory,
+    items: fetched.items,
+    users:
+      fetched.users.kind === 'memory'
+        ? fetched.users
+        : { kind: 'remote', uri: source.uri, path: fetched.users.path },
+    files: fetched.files,
+  };
+}
