@@ -10,6 +10,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { type IterationInfo, trainAls } from '../src/als/train.js';
 import { type EncodedArtifact, encodeModel } from '../src/artifact/encode.js';
 import type { AlsParams, Csr, ModelData, VideoMeta } from '../src/core/model-data.js';
+import { videoPopularity } from '../src/core/popularity.js';
 import { type PublishResult, publishModel } from '../src/store/publish.js';
 import { formatBadRows } from './bad-rows.js';
 import { type Evaluation, evaluateSplit } from './evaluate.js';
@@ -72,16 +73,6 @@ export interface TrainingOutcome {
   split: Split | undefined;
   interactions: Interactions;
   losses: { evaluation: number[] | undefined; final: number[] };
-}
-
-/** Column sums of the interaction matrix: each video's summed value over all users. */
-export function columnSums(m: Csr): Float32Array {
-  const sums = new Float64Array(m.cols);
-  for (let p = 0; p < m.indices.length; p++) {
-    const col = m.indices[p] ?? 0;
-    sums[col] = (sums[col] ?? 0) + (m.data[p] ?? 0);
-  }
-  return Float32Array.from(sums);
 }
 
 async function trainFactors(
@@ -175,7 +166,7 @@ export async function runTraining(
     userFactors: published.userFactors,
     itemFactors: published.itemFactors,
     seen: matrix,
-    popularity: columnSums(matrix),
+    popularity: videoPopularity(matrix),
     metadata,
   };
   const protocol = split

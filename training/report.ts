@@ -31,7 +31,7 @@ export interface ReportInput {
   /** loss per iteration of the model retrained on all data (the published one) */
   finalLosses?: readonly number[];
   evaluation?: Evaluation;
-  /** per video: summed interaction value over all users */
+  /** per video: the number of distinct users who interacted with it (`videoPopularity` in src/core/popularity.ts) */
   popularity: ArrayLike<number>;
   /** the k the summary table shows (default 10) */
   summaryK?: number;
@@ -114,7 +114,7 @@ export function longTailPoints(popularity: ArrayLike<number>, maxPoints = 200): 
   return [...ranks].sort((a, b) => a - b).map((rank) => [rank, sorted[rank - 1] ?? 0]);
 }
 
-/** Share of all interaction value held by the most popular `fraction` of videos. */
+/** Share of all popularity (with distinct-user counts: of all (user, video) pairs) held by the most popular `fraction` of videos. */
 export function headShare(popularity: ArrayLike<number>, fraction: number): number {
   const sorted = Array.from(popularity).sort((a, b) => b - a);
   const total = sorted.reduce((a, b) => a + b, 0);
@@ -127,20 +127,20 @@ function longTail(popularity: ArrayLike<number>): string {
     id: 'chart-long-tail',
     title: 'Video popularity (long tail)',
     xLabel: 'video rank by popularity',
-    yLabel: 'summed interactions (log)',
+    yLabel: 'users per video (log)',
     logY: true,
     width: 560,
     series: [
       {
         id: 'popularity',
-        label: 'interactions per video',
+        label: 'users per video',
         color: COLORS.als,
         points: longTailPoints(popularity),
       },
     ],
   });
   const share = (headShare(popularity, 0.2) * 100).toFixed(1);
-  return `${chart}\n<p id="head-share" data-value="${share}">The most popular 20% of videos hold ${share}% of all interaction value.</p>`;
+  return `${chart}\n<p id="head-share" data-value="${share}">The most popular 20% of videos hold ${share}% of all (user, video) pairs.</p>`;
 }
 
 function table(headers: readonly string[], rows: readonly (readonly string[])[], id?: string): string {
