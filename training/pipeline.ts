@@ -53,7 +53,7 @@ export async function runTraining(
   const holdout = prepareHoldout(options, data, reporter);
   const evaluated = await evaluateOnHoldout(options, holdout, reporter);
   const fitted = await fitModel(options, data.interactions.matrix, evaluated, reporter);
-  const packaged = packageArtifact(options, data, { holdout, evaluated, fitted });
+  const packaged = await packageArtifact(options, data, { holdout, evaluated, fitted });
   const { published, tarball } = await publishArtifact(options, destinations, packaged, reporter);
   return {
     artifact: packaged.artifact,

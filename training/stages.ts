@@ -233,15 +233,16 @@ function reportInput(
     popularity: packaged.model.popularity,
     summaryK: HEADLINE_K,
     notes: holdout.status === 'impossible' ? [`Evaluation skipped: ${holdout.reason}.`] : [],
+    skipReason: holdout.status === 'impossible' ? holdout.reason : undefined,
   };
 }
 
 /** Stage `package`: the model data (with {@link videoPopularity}), its encoded artifact, and the report. */
-export function packageArtifact(
+export async function packageArtifact(
   options: TrainingOptions,
   data: TrainingData,
   stages: StageResults,
-): Packaged {
+): Promise<Packaged> {
   const { interactions } = data;
   const model: ModelData = {
     factors: options.params.factors,
@@ -260,7 +261,7 @@ export function packageArtifact(
     events: interactions.events,
     createdAt: options.createdAt,
   });
-  const report = renderReport(reportInput(options, data, { model, artifact }, stages));
+  const report = await renderReport(reportInput(options, data, { model, artifact }, stages));
   return { model, artifact, report };
 }
 

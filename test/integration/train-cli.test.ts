@@ -142,8 +142,10 @@ describe('CLI: npm run train', () => {
     // The sample has latent taste groups: even a 3-iteration, 8-factor model beats most-popular.
     expect(metrics.als.precision).toBeGreaterThan(metrics.popularity.precision ?? 1);
     const report = await readFile(join(out, `models/${manifest.version}/report.html`), 'utf8');
-    expect(report).toContain('data-series="als-precision"');
-    expect(report).toContain('data-series="loss-evaluation"');
+    expect(report).toContain('<figure class="chart" id="chart-precision"><svg');
+    expect(report).toContain('aria-label="k: 10; precision (implicit): ');
+    expect(report).toContain('; series: most popular"');
+    expect(report).toContain('<figure class="chart" id="chart-loss"><svg');
   });
 
   it('refuses a mostly bad file with exit code 1 and one message naming the bad lines', async () => {

@@ -201,7 +201,7 @@ describe('Function: packageArtifact', () => {
     const fitted = await fitModel(options({ retrain: false }), data.interactions.matrix, evaluated);
 
     // Act
-    const packaged = packageArtifact(options({ retrain: false }), data, { holdout, evaluated, fitted });
+    const packaged = await packageArtifact(options({ retrain: false }), data, { holdout, evaluated, fitted });
 
     // Assess
     const metrics = packaged.artifact.manifest.metrics as Record<string, unknown>;
@@ -220,8 +220,8 @@ describe('Function: packageArtifact', () => {
     const holdout = prepareHoldout(options(), data);
     const fitted = await fitModel(options(), data.interactions.matrix, undefined);
 
-    const packaged = packageArtifact(options(), data, { holdout, evaluated: undefined, fitted });
-    const disabled = packageArtifact(options(), data, {
+    const packaged = await packageArtifact(options(), data, { holdout, evaluated: undefined, fitted });
+    const disabled = await packageArtifact(options(), data, {
       holdout: { status: 'disabled' },
       evaluated: undefined,
       fitted,
@@ -248,7 +248,7 @@ describe('Function: publishArtifact', () => {
     const run = options({ interactions: ORIGINAL, out, evaluate: false, sagemakerTarball: true });
     const data = await readData(run);
     const fitted = await fitModel(run, data.interactions.matrix, undefined);
-    const packaged = packageArtifact(run, data, {
+    const packaged = await packageArtifact(run, data, {
       holdout: { status: 'disabled' },
       evaluated: undefined,
       fitted,
