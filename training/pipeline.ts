@@ -21,7 +21,7 @@ import {
 } from './stages.js';
 import type { TarballResult } from './tarball.js';
 
-export { HEADLINE_K, REPORT_MAX_K, type TrainingOptions, type TrainingReporter } from './run-options.js';
+export type { TrainingOptions, TrainingReporter } from './run-options.js';
 
 /** What a run produced. */
 export interface TrainingOutcome {
