@@ -4,6 +4,8 @@
  * @module
  */
 
+import { splitmix32 } from '../src/core/random.js';
+
 /** Seeded random source (sfc32, seeded through splitmix32). */
 export interface Random {
   /** Uniform in [0, 1). */
@@ -14,17 +16,6 @@ export interface Random {
   normal(): number;
   /** Index drawn with probability proportional to `weights[i]`. */
   pick(weights: ArrayLike<number>): number;
-}
-
-function splitmix32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x9e3779b9) >>> 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    return (z ^ (z >>> 16)) >>> 0;
-  };
 }
 
 /**

@@ -1,9 +1,14 @@
 /**
- * Offline evaluation: rank items for each held-out user with the ALS factors and with a most-popular
- * baseline, leaving out the user's train items, and score both with {@link rankingMetrics}.
+ * Offline evaluation: rank videos for each held-out user with the ALS factors and with the most-popular
+ * baseline, leaving out the user's train videos, and score both with {@link rankingMetrics}. Ranking goes
+ * through the serving code (src/ranking/top-k.ts, with the WebAssembly dot kernel as the recommender
+ * uses it), so what is measured is what is served.
  * @module
  */
 import type { Csr } from '../src/core/model-data.js';
+import { videoPopularity } from '../src/core/popularity.js';
+import { createDotKernel } from '../src/kernels/dot-kernel.js';
+import { topKDot, topKValues } from '../src/ranking/top-k.js';
 import { cutoffs, type RankingMetrics, rankingMetrics } from './metrics.js';
 
 /** Metrics at k = 1..maxK for the model and the baseline. */
@@ -19,79 +24,39 @@ export interface FactorModel {
   itemFactors: Float32Array;
 }
 
+/** A user's ranked video indices, best first. */
+export type Ranker = (user: number) => Int32Array;
+
+/** The user's train videos: ascending, as the top-k `excluded` option needs. */
+function trainRow(train: Csr, user: number): Int32Array {
+  return train.indices.subarray(train.indptr[user] as number, train.indptr[user + 1] as number);
+}
+
 /**
- * Keeps the best `k` scored candidates (skipping excluded and NaN ones), best first: score descending, then
- * index ascending, so ties break the same way every run.
+ * Ranks videos by dot product with the user's factors, leaving out the user's train videos; ties go to
+ * the lower video index.
+ * @param model - factors trained on `train`
+ * @param train - user x video train part; row `u` lists what user `u` is not recommended
+ * @param k - list length
  */
-export function topK(scores: Float32Array | Float64Array, k: number, exclude?: Uint8Array): Int32Array {
-  const best = new Int32Array(k).fill(-1);
-  const bestScores = new Float64Array(k).fill(Number.NEGATIVE_INFINITY);
-  let filled = 0;
-  for (let i = 0; i < scores.length; i++) {
-    if (exclude && exclude[i] === 1) continue;
-    const s = scores[i] ?? Number.NEGATIVE_INFINITY;
-    if (Number.isNaN(s)) continue;
-    if (filled === k && s <= (bestScores[k - 1] ?? Number.NEGATIVE_INFINITY)) continue;
-    let j = filled < k ? filled++ : k - 1;
-    while (j > 0 && (bestScores[j - 1] ?? 0) < s) {
-      bestScores[j] = bestScores[j - 1] ?? 0;
-      best[j] = best[j - 1] ?? -1;
-      j--;
-    }
-    bestScores[j] = s;
-    best[j] = i;
-  }
-  return filled === k ? best : best.subarray(0, filled);
-}
-
-/** Ranks items by dot product with the user's factors, leaving out the user's train items. */
-export function alsRanker(model: FactorModel, train: Csr, k: number): (user: number) => Int32Array {
+export function alsRanker(model: FactorModel, train: Csr, k: number): Ranker {
   const { factors, userFactors, itemFactors } = model;
-  const items = train.cols;
-  const scores = new Float32Array(items);
-  const seen = new Uint8Array(items);
+  const kernel = createDotKernel(itemFactors, factors);
   return (user) => {
-    const base = user * factors;
-    for (let i = 0; i < items; i++) {
-      let dot = 0;
-      const row = i * factors;
-      for (let f = 0; f < factors; f++) dot += (userFactors[base + f] ?? 0) * (itemFactors[row + f] ?? 0);
-      scores[i] = dot;
-    }
-    markRow(train, user, seen, 1);
-    const ranked = topK(scores, k, seen);
-    markRow(train, user, seen, 0);
-    return ranked;
+    const query = userFactors.subarray(user * factors, (user + 1) * factors);
+    return topKDot(itemFactors, factors, query, k, { excluded: trainRow(train, user), kernel }).indices;
   };
 }
 
-/** Number of train users per item: the most-popular baseline's ranking signal. */
-export function itemUserCounts(train: Csr): Float64Array {
-  const counts = new Float64Array(train.cols);
-  for (const item of train.indices) counts[item] = (counts[item] ?? 0) + 1;
-  return counts;
-}
-
-/** Ranks items by train popularity (users per item, ties by index), leaving out the user's train items. */
-export function popularityRanker(train: Csr, k: number): (user: number) => Int32Array {
-  const counts = itemUserCounts(train);
-  const order = topK(counts, train.cols);
-  const seen = new Uint8Array(train.cols);
-  return (user) => {
-    markRow(train, user, seen, 1);
-    const ranked = new Int32Array(k);
-    let filled = 0;
-    for (let p = 0; p < order.length && filled < k; p++) {
-      const item = order[p] ?? 0;
-      if (seen[item] === 0) ranked[filled++] = item;
-    }
-    markRow(train, user, seen, 0);
-    return ranked.subarray(0, filled);
-  };
-}
-
-function markRow(m: Csr, row: number, marks: Uint8Array, value: 0 | 1): void {
-  for (let p = m.indptr[row] ?? 0; p < (m.indptr[row + 1] ?? 0); p++) marks[m.indices[p] ?? 0] = value;
+/**
+ * Ranks videos by {@link videoPopularity} of the train part (distinct users per video), leaving out the
+ * user's train videos; ties go to the lower video index.
+ * @param train - user x video train part
+ * @param k - list length
+ */
+export function popularityRanker(train: Csr, k: number): Ranker {
+  const popularity = videoPopularity(train);
+  return (user) => topKValues(popularity, k, { excluded: trainRow(train, user) }).indices;
 }
 
 /**

@@ -23,7 +23,7 @@ import {
   resolveColumns,
   resolveLayout,
 } from './event-layout.js';
-import { parseTimestamp } from './timestamps.js';
+import { parseTimestamp, type TimestampFormat } from './timestamps.js';
 
 export type { ColumnRef, EventLayout, EventLayoutName } from './event-layout.js';
 export { EVENT_LAYOUTS } from './event-layout.js';
@@ -94,7 +94,13 @@ function checkOptions(options: ReadEventsOptions, layout: EventLayout): void {
   }
 }
 
-function interning(): { ids: string[]; index(id: string): number } {
+/** Ids in first-seen order and the index of each. */
+interface Interner {
+  ids: string[];
+  index(id: string): number;
+}
+
+function interning(): Interner {
   const ids: string[] = [];
   const map = new Map<string, number>();
   return {
@@ -108,6 +114,102 @@ function interning(): { ids: string[]; index(id: string): number } {
       }
       return at;
     },
+  };
+}
+
+/** How a row's value and time are read. */
+interface RowRules {
+  /** value per interaction type, replacing the value column */
+  weights: ReadonlyMap<string, number> | undefined;
+  format: TimestampFormat;
+}
+
+/** Where accepted rows go: interned ids and the growing event columns. */
+interface EventSink {
+  users: Interner;
+  videos: Interner;
+  types: Interner;
+  events: EventColumns;
+}
+
+function checkWidth(f: readonly string[], c: ResolvedColumns): Rejection | undefined {
+  if (c.columnCount !== undefined ? f.length === c.columnCount : f.length >= c.minWidth) return undefined;
+  const expected = c.columnCount ?? `at least ${c.minWidth}`;
+  return ['column-count', `expected ${expected} columns, found ${f.length}`];
+}
+
+/** The row's value: its type's weight, else its value column, else 1. */
+function rowValue(
+  f: readonly string[],
+  c: ResolvedColumns,
+  typeName: string | undefined,
+  weights: RowRules['weights'],
+): number | Rejection {
+  if (weights !== undefined && typeName !== undefined) {
+    const weight = weights.get(typeName);
+    return weight ?? ['unknown-type', `interaction type "${typeName}" has no weight`];
+  }
+  if (c.value === undefined) return 1;
+  const parsed = parseDecimal(f[c.value] as string);
+  if (parsed === undefined || parsed < 0)
+    return ['bad-value', `value "${f[c.value]}" is not a non-negative number`];
+  return parsed;
+}
+
+/** The row's time in ms since 1970-01-01 UTC, NaN without a timestamp column. */
+function rowTimestamp(f: readonly string[], c: ResolvedColumns, format: TimestampFormat): number | Rejection {
+  if (c.timestamp === undefined) return Number.NaN;
+  const parsed = parseTimestamp(f[c.timestamp] as string, format);
+  return parsed ?? ['bad-timestamp', `timestamp "${f[c.timestamp]}" is not ${format}`];
+}
+
+/** Adds one data row to `sink`, or says why it is bad (and adds nothing). */
+function acceptRow(
+  f: readonly string[],
+  c: ResolvedColumns,
+  rules: RowRules,
+  sink: EventSink,
+): Rejection | undefined {
+  const width = checkWidth(f, c);
+  if (width !== undefined) return width;
+  const userId = f[c.user] as string;
+  const videoId = f[c.video] as string;
+  if (userId === '') return ['missing-user', 'missing user id'];
+  if (videoId === '') return ['missing-video', 'missing video id'];
+  const typeName = c.type === undefined ? undefined : (f[c.type] as string);
+  if (typeName === '') return ['missing-type', 'missing interaction type'];
+  const value = rowValue(f, c, typeName, rules.weights);
+  if (typeof value !== 'number') return value;
+  const timestamp = rowTimestamp(f, c, rules.format);
+  if (typeof timestamp !== 'number') return timestamp;
+  const type = typeName === undefined ? -1 : sink.types.index(typeName);
+  sink.events.push(sink.users.index(userId), sink.videos.index(videoId), value, type, timestamp);
+  return undefined;
+}
+
+/** The sink's events as exactly-sized columns. */
+function collected(
+  file: string,
+  sink: EventSink,
+  bad: BadRowReport,
+  digest: { sha256: string; bytes: number },
+): EventsRead {
+  const { events } = sink;
+  const n = events.count;
+  return {
+    file,
+    count: n,
+    userIds: sink.users.ids,
+    videoIds: sink.videos.ids,
+    types: sink.types.ids,
+    user: events.user.slice(0, n),
+    video: events.video.slice(0, n),
+    value: events.value.slice(0, n),
+    type: events.type.slice(0, n),
+    timestamp: events.timestamp.slice(0, n),
+    bad,
+    sha256: digest.sha256,
+    bytes: digest.bytes,
   };
 }
 
@@ -126,58 +228,27 @@ function interning(): { ids: string[]; index(id: string): number } {
 export async function readEvents(file: string, options: ReadEventsOptions = {}): Promise<EventsRead> {
   const layout = resolveLayout(options.layout ?? 'interactions');
   checkOptions(options, layout);
-  const weights = options.weights === undefined ? undefined : new Map(Object.entries(options.weights));
-  const format = layout.timestampFormat ?? 'datetime';
+  const rules: RowRules = {
+    weights: options.weights === undefined ? undefined : new Map(Object.entries(options.weights)),
+    format: layout.timestampFormat ?? 'datetime',
+  };
+  const sink: EventSink = {
+    users: interning(),
+    videos: interning(),
+    types: interning(),
+    events: new EventColumns(),
+  };
   const bad = createBadRowTracker(options.maxExamples ?? DEFAULT_MAX_EXAMPLES);
-  const users = interning();
-  const videos = interning();
-  const types = interning();
-  const events = new EventColumns();
   let columns: ResolvedColumns | undefined = layout.header ? undefined : resolveColumns(file, layout, null);
   let rows = 0;
-
-  const accept = (f: string[], c: ResolvedColumns): Rejection | undefined => {
-    if (c.columnCount !== undefined ? f.length !== c.columnCount : f.length < c.minWidth) {
-      const expected = c.columnCount ?? `at least ${c.minWidth}`;
-      return ['column-count', `expected ${expected} columns, found ${f.length}`];
-    }
-    const userId = f[c.user] as string;
-    const videoId = f[c.video] as string;
-    if (userId === '') return ['missing-user', 'missing user id'];
-    if (videoId === '') return ['missing-video', 'missing video id'];
-    const typeName = c.type === undefined ? undefined : (f[c.type] as string);
-    if (typeName === '') return ['missing-type', 'missing interaction type'];
-    let value = 1;
-    if (weights !== undefined && typeName !== undefined) {
-      const weight = weights.get(typeName);
-      if (weight === undefined) return ['unknown-type', `interaction type "${typeName}" has no weight`];
-      value = weight;
-    } else if (c.value !== undefined) {
-      const parsed = parseDecimal(f[c.value] as string);
-      if (parsed === undefined || parsed < 0) {
-        return ['bad-value', `value "${f[c.value]}" is not a non-negative number`];
-      }
-      value = parsed;
-    }
-    let timestamp = Number.NaN;
-    if (c.timestamp !== undefined) {
-      const parsed = parseTimestamp(f[c.timestamp] as string, format);
-      if (parsed === undefined) return ['bad-timestamp', `timestamp "${f[c.timestamp]}" is not ${format}`];
-      timestamp = parsed;
-    }
-    const type = typeName === undefined ? -1 : types.index(typeName);
-    events.push(users.index(userId), videos.index(videoId), value, type, timestamp);
-    return undefined;
-  };
-
-  const { sha256, bytes } = await streamCsv(file, layout.delimiter, {
+  const digest = await streamCsv(file, layout.delimiter, {
     record(fields, line): void {
       if (columns === undefined) {
         columns = resolveColumns(file, layout, fields);
         return;
       }
       rows++;
-      const rejected = accept(fields, columns);
+      const rejected = acceptRow(fields, columns, rules, sink);
       if (rejected !== undefined) bad.add(line, rejected[0], rejected[1], fields.join(layout.delimiter));
     },
     parseError(line, message): void {
@@ -185,26 +256,10 @@ export async function readEvents(file: string, options: ReadEventsOptions = {}):
       bad.add(line, 'parse-error', message, '');
     },
   });
-
   const report = bad.report(rows);
   checkBadRows(file, report, options.maxBadFraction ?? DEFAULT_MAX_BAD_FRACTION);
-  checkEnough(file, events.count, users.ids, videos.ids);
-  const n = events.count;
-  return {
-    file,
-    count: n,
-    userIds: users.ids,
-    videoIds: videos.ids,
-    types: types.ids,
-    user: events.user.slice(0, n),
-    video: events.video.slice(0, n),
-    value: events.value.slice(0, n),
-    type: events.type.slice(0, n),
-    timestamp: events.timestamp.slice(0, n),
-    bad: report,
-    sha256,
-    bytes,
-  };
+  checkEnough(file, sink.events.count, sink.users.ids, sink.videos.ids);
+  return collected(file, sink, report, digest);
 }
 
 function checkEnough(file: string, count: number, userIds: string[], videoIds: string[]): void {

@@ -1,13 +1,13 @@
 /**
  * The self-contained `report.html` written beside the artifacts: loss per iteration, metrics at k = 1..20
  * for ALS against the most-popular baseline, the popularity long tail, parameters and counts. Charts are
- * inline SVG from {@link renderLineChart}; the page needs no scripts and no network.
+ * inline SVG from {@link renderLineChart} (Vega-Lite); the page needs no scripts and no network.
  * @module
  */
 import type { AlsParams } from '../src/core/model-data.js';
+import { type LineChart, renderLineChart } from './charts.js';
 import type { Evaluation } from './evaluate.js';
 import { METRIC_LABELS, METRIC_NAMES, type MetricName, type RankingMetrics } from './metrics.js';
-import { escapeHtml, formatNumber, type LineChart, renderLineChart } from './svg-chart.js';
 
 /** The held-out split as the report describes it. */
 export interface ReportSplit {
@@ -31,11 +31,30 @@ export interface ReportInput {
   /** loss per iteration of the model retrained on all data (the published one) */
   finalLosses?: readonly number[];
   evaluation?: Evaluation;
-  /** per video: summed interaction value over all users */
+  /** per video: the number of distinct users who interacted with it (`videoPopularity` in src/core/popularity.ts) */
   popularity: ArrayLike<number>;
   /** the k the summary table shows (default 10) */
   summaryK?: number;
   notes?: readonly string[];
+  /** why there is no evaluation, when `evaluation` is absent (default: --no-eval) */
+  skipReason?: string;
+}
+
+/** Escapes text for HTML content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Formats a number compactly: integers as they are, others with 4 significant digits. */
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value) || (Number.isInteger(value) && Math.abs(value) < 1e15)) return String(value);
+  if (Math.abs(value) >= 1e6 || Math.abs(value) < 1e-3) return value.toExponential(2);
+  return String(Number(value.toPrecision(4)));
+}
+
+/** One chart in the page: its SVG in a figure the page's anchors and tests find by id. */
+async function figure(id: string, chart: LineChart): Promise<string> {
+  return `<figure class="chart" id="${id}">${await renderLineChart(chart)}</figure>`;
 }
 
 const COLORS = { als: '#1f77b4', popularity: '#d62728', retrain: '#2ca02c' } as const;
@@ -55,16 +74,14 @@ function seriesOf(rows: readonly RankingMetrics[], metric: MetricName): [number,
   return rows.map((row) => [row.k, row[metric]]);
 }
 
-function lossChart(input: ReportInput): string {
+async function lossChart(input: ReportInput): Promise<string> {
   const series = [
     input.evaluationLosses && {
-      id: 'loss-evaluation',
       label: 'train part',
       color: COLORS.als,
       points: input.evaluationLosses.map((loss, i): [number, number] => [i + 1, loss]),
     },
     input.finalLosses && {
-      id: 'loss-final',
       label: 'all data (published)',
       color: COLORS.retrain,
       dashed: true,
@@ -72,37 +89,34 @@ function lossChart(input: ReportInput): string {
     },
   ].filter((s) => s !== undefined);
   if (series.length === 0) return '<p>No loss was recorded.</p>';
-  return renderLineChart({
-    id: 'chart-loss',
+  return figure('chart-loss', {
     title: 'Training loss per iteration',
     xLabel: 'iteration',
     yLabel: 'loss',
     series,
-    width: 560,
+    width: 480,
   });
 }
 
-function metricCharts(evaluation: Evaluation): string {
-  return METRIC_NAMES.map((metric) => {
-    const chart: LineChart = {
-      id: `chart-${metric}`,
+async function metricCharts(evaluation: Evaluation): Promise<string> {
+  const charts = METRIC_NAMES.map((metric) =>
+    figure(`chart-${metric}`, {
       title: `${METRIC_LABELS[metric]} at k`,
       xLabel: 'k',
       yLabel: METRIC_LABELS[metric],
       yFromZero: true,
       series: [
-        { id: `als-${metric}`, label: 'ALS', color: COLORS.als, points: seriesOf(evaluation.als, metric) },
+        { label: 'ALS', color: COLORS.als, points: seriesOf(evaluation.als, metric) },
         {
-          id: `popularity-${metric}`,
           label: 'most popular',
           color: COLORS.popularity,
           dashed: true,
           points: seriesOf(evaluation.popularity, metric),
         },
       ],
-    };
-    return renderLineChart(chart);
-  }).join('\n');
+    }),
+  );
+  return (await Promise.all(charts)).join('\n');
 }
 
 /** Rank-ordered popularity, thinned to about `maxPoints` log-spaced ranks so big catalogues stay small. */
@@ -114,7 +128,7 @@ export function longTailPoints(popularity: ArrayLike<number>, maxPoints = 200): 
   return [...ranks].sort((a, b) => a - b).map((rank) => [rank, sorted[rank - 1] ?? 0]);
 }
 
-/** Share of all interaction value held by the most popular `fraction` of videos. */
+/** Share of all popularity (with distinct-user counts: of all (user, video) pairs) held by the most popular `fraction` of videos. */
 export function headShare(popularity: ArrayLike<number>, fraction: number): number {
   const sorted = Array.from(popularity).sort((a, b) => b - a);
   const total = sorted.reduce((a, b) => a + b, 0);
@@ -122,25 +136,17 @@ export function headShare(popularity: ArrayLike<number>, fraction: number): numb
   return total > 0 ? head / total : 0;
 }
 
-function longTail(popularity: ArrayLike<number>): string {
-  const chart = renderLineChart({
-    id: 'chart-long-tail',
+async function longTail(popularity: ArrayLike<number>): Promise<string> {
+  const chart = await figure('chart-long-tail', {
     title: 'Video popularity (long tail)',
     xLabel: 'video rank by popularity',
-    yLabel: 'summed interactions (log)',
+    yLabel: 'users per video (log)',
     logY: true,
-    width: 560,
-    series: [
-      {
-        id: 'popularity',
-        label: 'interactions per video',
-        color: COLORS.als,
-        points: longTailPoints(popularity),
-      },
-    ],
+    width: 480,
+    series: [{ label: 'users per video', color: COLORS.als, points: longTailPoints(popularity) }],
   });
   const share = (headShare(popularity, 0.2) * 100).toFixed(1);
-  return `${chart}\n<p id="head-share" data-value="${share}">The most popular 20% of videos hold ${share}% of all interaction value.</p>`;
+  return `${chart}\n<p id="head-share" data-value="${share}">The most popular 20% of videos hold ${share}% of all (user, video) pairs.</p>`;
 }
 
 function table(headers: readonly string[], rows: readonly (readonly string[])[], id?: string): string {
@@ -180,12 +186,15 @@ const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-wid
 h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
 th{background:#f4f4f4}td:first-child{text-align:left}.charts{display:flex;flex-wrap:wrap;gap:12px}
-.chart{background:#fff;border:1px solid #e4e4e4}.grid{stroke:#eee}.frame{fill:none;stroke:#999}.axis{stroke:#999}
-.tick{font-size:10px;fill:#555}.axis-label,.legend{font-size:11px;fill:#333}.chart-title{font-size:12px;font-weight:600}
+.chart{margin:0;background:#fff;border:1px solid #e4e4e4}.chart svg{display:block}
 code{background:#f4f4f4;padding:0 3px}`;
 
-/** Renders the training report as one HTML document with everything inline. */
-export function renderReport(input: ReportInput): string {
+/**
+ * Renders the training report as one HTML document with everything inline.
+ * @example
+ * await writeFile('report.html', await renderReport(input));
+ */
+export async function renderReport(input: ReportInput): Promise<string> {
   const k = input.summaryK ?? 10;
   const paramRows = Object.entries(input.params).map(([name, value]) => [name, String(value)]);
   const countRows = Object.entries(input.counts).map(([name, value]) => [name, formatNumber(value)]);
@@ -194,6 +203,11 @@ export function renderReport(input: ReportInput): string {
     ['videos file', input.dataset.videos ?? '(none)'],
     ['data digest (sha256)', input.dataset.digest],
   ];
+  const [metricFigures, lossFigure, longTailFigure] = await Promise.all([
+    input.evaluation ? metricCharts(input.evaluation) : '',
+    lossChart(input),
+    longTail(input.popularity),
+  ]);
   const evaluation = input.evaluation
     ? [
         `<h2>Evaluation (held-out split)</h2>`,
@@ -201,11 +215,11 @@ export function renderReport(input: ReportInput): string {
           ? `<p id="split-rule">${escapeHtml(input.split.rule)} Seed ${input.split.seed}: ${input.split.trainPairs} train pairs, ${input.split.testPairs} held-out pairs over ${input.split.testUsers} users. Each user's train videos are left out of their recommendations.</p>`
           : '',
         summaryTable(input.evaluation, k),
-        `<div class="charts">${metricCharts(input.evaluation)}</div>`,
+        `<div class="charts">${metricFigures}</div>`,
         allKTable(input.evaluation),
         `<h3>Definitions (the <code>implicit</code> library's)</h3><ul>${METRIC_NAMES.map((m) => `<li>${escapeHtml(METRIC_DEFINITIONS[m])}</li>`).join('')}</ul>`,
       ].join('\n')
-    : '<h2>Evaluation</h2><p>Skipped (--no-eval).</p>';
+    : `<h2>Evaluation</h2><p>Skipped (${escapeHtml(input.skipReason ?? '--no-eval')}).</p>`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -220,9 +234,9 @@ export function renderReport(input: ReportInput): string {
 ${(input.notes ?? []).map((note) => `<p class="note">${escapeHtml(note)}</p>`).join('\n')}
 ${evaluation}
 <h2>Training loss</h2>
-${lossChart(input)}
+${lossFigure}
 <h2>Popularity</h2>
-${longTail(input.popularity)}
+${longTailFigure}
 <h2>Parameters and counts</h2>
 <div class="charts">
 ${table(['parameter', 'value'], paramRows, 'params')}

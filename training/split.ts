@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Csr } from '../src/core/model-data.js';
+import { fmix32 } from '../src/core/random.js';
 
 /** The per-user holdout rule in words, for the report and the manifest. */
 export const SPLIT_RULE =
@@ -21,17 +22,6 @@ export const SPLIT_SEED = 42;
 export const MIN_PAIRS_FOR_HOLDOUT = 5;
 /** One pair in `HOLDOUT_DIVISOR` is held out: floor(n / 5). */
 export const HOLDOUT_DIVISOR = 5;
-
-/** The 32-bit MurmurHash3 finalizer, as EVAL.md writes it. */
-export function fmix32(input: number): number {
-  let x = input | 0;
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x85ebca6b);
-  x ^= x >>> 13;
-  x = Math.imul(x, 0xc2b2ae35);
-  x ^= x >>> 16;
-  return x >>> 0;
-}
 
 const CANONICAL_UINT = /^(0|[1-9][0-9]{0,9})$/;
 const UTF8 = new TextEncoder();

@@ -187,20 +187,16 @@ function solve(state: AlsState, ctx: ThreadContext, users: boolean, start: numbe
   const y = users ? state.itemFactors : state.userFactors;
   const m = users ? state.users : state.items;
   if (ctx.wasm) {
-    ctx.wasm.cgUpdateRows(
+    ctx.wasm.cgUpdateRows({
       x,
       y,
-      state.k,
-      state.system32,
-      m.indptr,
-      m.indices,
-      m.target,
-      m.weight,
-      start,
-      end,
-      state.cgSteps,
-      ctx.wasmScratch,
-    );
+      k: state.k,
+      yty: state.system32,
+      matrix: m,
+      rows: { start, end },
+      cgSteps: state.cgSteps,
+      scratch: ctx.wasmScratch,
+    });
   } else {
     cgUpdateRows(x, y, state.k, state.system, m, start, end, state.cgSteps, ctx.scratch);
   }
@@ -234,21 +230,16 @@ export function runChunks(state: AlsState, phase: Phase, ctx: ThreadContext): vo
         const partial = state.lossPartials.subarray(c * 2, c * 2 + 2);
         partial.fill(0);
         if (ctx.wasm) {
-          const m = state.users;
-          ctx.wasm.lossRows(
-            partial,
-            state.userFactors,
-            state.itemFactors,
+          ctx.wasm.lossRows({
+            out: partial,
+            x: state.userFactors,
+            y: state.itemFactors,
             k,
-            state.system,
-            m.indptr,
-            m.indices,
-            m.target,
-            m.weight,
-            start,
-            end,
-            ctx.wasmScratch64,
-          );
+            yty: state.system,
+            matrix: state.users,
+            rows: { start, end },
+            scratch: ctx.wasmScratch64,
+          });
           break;
         }
         addLossRows(

@@ -1,5 +1,6 @@
 /**
- * Seeded pseudo-random numbers for reproducible factor initialisation.
+ * Seeded pseudo-random numbers: the one splitmix32 seeding (with its MurmurHash3 finalizer) that every
+ * generator in the project starts from, and the generator of reproducible factor initialisation.
  * @module
  */
 
@@ -7,19 +8,48 @@
 export type Rng = () => number;
 
 /**
- * Creates a seeded generator (xoshiro128** seeded through splitmix32): fast, 32-bit state words,
+ * The 32-bit MurmurHash3 finalizer: a bijective mix of a 32-bit word, as ../shared/EVAL.md writes it for the
+ * held-out split and as {@link splitmix32} applies it to its Weyl sequence.
+ * @param input - Any number; only its low 32 bits are used.
+ * @returns The mixed word, as an unsigned 32-bit integer.
+ * @example
+ * fmix32(1); // 0x514e28b7, MurmurHash3_x86_32 of the empty key with seed 1
+ */
+export function fmix32(input: number): number {
+  let x = input | 0;
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
+/**
+ * splitmix32: a Weyl sequence (step 0x9e3779b9, the 32-bit golden ratio) mixed by {@link fmix32}. It turns
+ * one seed into well-spread state words for the generators that need several: {@link createRng} here, the
+ * sample data generator's sfc32 in data/random.ts.
+ * @param seed - Any number; only its low 32 bits are used.
+ * @returns A function giving the next unsigned 32-bit word on each call.
+ * @example
+ * const words = splitmix32(42);
+ * const state = [words(), words(), words(), words()];
+ */
+export function splitmix32(seed: number): () => number {
+  let state = seed >>> 0;
+  return (): number => {
+    state = (state + 0x9e3779b9) >>> 0;
+    return fmix32(state);
+  };
+}
+
+/**
+ * Creates a seeded generator (xoshiro128** seeded through {@link splitmix32}): fast, 32-bit state words,
  * and the same sequence on every platform for the same seed.
  * @param seed - Any integer; only its low 32 bits are used.
  */
 export function createRng(seed: number): Rng {
-  let s = seed >>> 0;
-  const next = (): number => {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    return (z ^ (z >>> 16)) >>> 0;
-  };
+  const next = splitmix32(seed);
   let a = next();
   let b = next();
   let c = next();

@@ -1,6 +1,7 @@
 /**
- * Loads the WebAssembly SIMD kernels (wasm/kernels.c) over a shared linear memory and wraps them
- * so callers pass typed arrays that live in that memory.
+ * Loads the WebAssembly SIMD kernels (als.c) over a shared linear memory and wraps them so callers pass
+ * job descriptors of typed arrays that live in that memory; the wrappers hand the C exports their
+ * byte offsets in the order of their C signatures.
  * @module
  */
 
@@ -10,37 +11,92 @@ import { type WasmMemory as AnyWasmMemory, compileWasm, wasmApi } from './wasm.j
 /** The shared memory the training threads and kernels work on. */
 export type WasmMemory = AnyWasmMemory<SharedArrayBuffer>;
 
-/** The kernels, taking typed-array views of the memory they were instantiated with. */
+/**
+ * A sparse confidence matrix as the kernels read it: CSR structure plus the two per-entry coefficients
+ * the CG update and the loss need (src/als/cg.ts `ConfidenceRows` has this shape).
+ */
+export interface KernelMatrix {
+  indptr: Int32Array;
+  indices: Int32Array;
+  /** max(c, 0) per entry: the right-hand side weight. */
+  target: Float32Array;
+  /** |c| − 1 per entry: the extra weight over the all-ones baseline. */
+  weight: Float32Array;
+}
+
+/** Rows `start` (inclusive) to `end` (exclusive) of a matrix. */
+export interface RowRange {
+  start: number;
+  end: number;
+}
+
+/** What both row kernels read: the two factor sides and the rows of the confidence matrix to visit. */
+interface RowsJob {
+  /** rows x k factors of the side being visited, row-major. */
+  x: Float32Array;
+  /** The fixed other side's factors, row-major. */
+  y: Float32Array;
+  /** Number of factors. */
+  k: number;
+  /** The confidence rows of `x`'s side. */
+  matrix: KernelMatrix;
+  rows: RowRange;
+}
+
+/** One call of the CG row update: rows `rows` of `x` are overwritten with their updated factors. */
+export interface CgUpdateJob extends RowsJob {
+  /** YᵀY + λI, k x k float32, both triangles. */
+  yty: Float32Array;
+  cgSteps: number;
+  /** At least 3k floats owned by the calling thread. */
+  scratch: Float32Array;
+}
+
+/** One call of the loss kernel: adds the rows' loss numerator to `out[0]` and their confidence to `out[1]`. */
+export interface LossJob extends RowsJob {
+  out: Float64Array;
+  /** YᵀY + λI, k x k float64, both triangles. */
+  yty: Float64Array;
+  /** At least 2k doubles owned by the calling thread. */
+  scratch: Float64Array;
+}
+
+/** The positional arguments of the deprecated {@link WasmKernels.cgUpdateRows} form. */
+type PositionalCgUpdate = [
+  x: Float32Array,
+  y: Float32Array,
+  k: number,
+  yty: Float32Array,
+  indptr: Int32Array,
+  indices: Int32Array,
+  target: Float32Array,
+  weight: Float32Array,
+  rowStart: number,
+  rowEnd: number,
+  cgSteps: number,
+  scratch: Float32Array,
+];
+
+/** The kernels; every typed array of a job must be a view of the memory they were instantiated with. */
 export interface WasmKernels {
-  cgUpdateRows(
-    x: Float32Array,
-    y: Float32Array,
-    k: number,
-    yty: Float32Array,
-    indptr: Int32Array,
-    indices: Int32Array,
-    target: Float32Array,
-    weight: Float32Array,
-    rowStart: number,
-    rowEnd: number,
-    cgSteps: number,
-    scratch: Float32Array,
-  ): void;
+  /**
+   * Conjugate-gradient update of rows `job.rows` of `job.x` (the kernel of src/als/cg.ts, in float32 SIMD).
+   * @example
+   * kernels.cgUpdateRows({ x, y, k, yty, matrix: users, rows: { start, end }, cgSteps: 3, scratch });
+   */
+  cgUpdateRows(job: CgUpdateJob): void;
+  /**
+   * @deprecated The positional form, kept only while bench/als-kernels.ts still calls it; pass a
+   * {@link CgUpdateJob} instead.
+   */
+  cgUpdateRows(...args: PositionalCgUpdate): void;
   gramRows(out: Float64Array, factors: Float32Array, k: number, rowStart: number, rowEnd: number): void;
-  lossRows(
-    out: Float64Array,
-    x: Float32Array,
-    y: Float32Array,
-    k: number,
-    a: Float64Array,
-    indptr: Int32Array,
-    indices: Int32Array,
-    target: Float32Array,
-    weight: Float32Array,
-    rowStart: number,
-    rowEnd: number,
-    scratch: Float64Array,
-  ): void;
+  /**
+   * Adds the loss share of rows `job.rows` (the kernel of src/als/loss.ts).
+   * @example
+   * kernels.lossRows({ out, x, y, k, yty, matrix: users, rows: { start, end }, scratch });
+   */
+  lossRows(job: LossJob): void;
 }
 
 interface RawExports {
@@ -66,41 +122,60 @@ export function loadKernels(memory: WasmMemory): WasmKernels {
   const module = kernelsModule();
   if (!module || !wasmApi) throw new Error('WebAssembly SIMD is not available in this runtime');
   const raw = new wasmApi.Instance(module, { env: { memory } }).exports as RawExports;
+  const cgUpdate = (job: CgUpdateJob): void => {
+    const { matrix, rows } = job;
+    raw.cg_update_rows(
+      job.x.byteOffset,
+      job.y.byteOffset,
+      job.k,
+      job.yty.byteOffset,
+      matrix.indptr.byteOffset,
+      matrix.indices.byteOffset,
+      matrix.target.byteOffset,
+      matrix.weight.byteOffset,
+      rows.start,
+      rows.end,
+      job.cgSteps,
+      job.scratch.byteOffset,
+    );
+  };
   return {
-    cgUpdateRows(x, y, k, yty, indptr, indices, target, weight, rowStart, rowEnd, cgSteps, scratch): void {
-      raw.cg_update_rows(
-        x.byteOffset,
-        y.byteOffset,
-        k,
-        yty.byteOffset,
-        indptr.byteOffset,
-        indices.byteOffset,
-        target.byteOffset,
-        weight.byteOffset,
-        rowStart,
-        rowEnd,
-        cgSteps,
-        scratch.byteOffset,
-      );
+    cgUpdateRows(...args: [CgUpdateJob] | PositionalCgUpdate): void {
+      cgUpdate(args.length === 1 ? args[0] : positionalJob(args));
     },
     gramRows(out, factors, k, rowStart, rowEnd): void {
       raw.gram_rows(out.byteOffset, factors.byteOffset, k, rowStart, rowEnd);
     },
-    lossRows(out, x, y, k, a, indptr, indices, target, weight, rowStart, rowEnd, scratch): void {
+    lossRows(job): void {
+      const { matrix, rows } = job;
       raw.loss_rows(
-        out.byteOffset,
-        x.byteOffset,
-        y.byteOffset,
-        k,
-        a.byteOffset,
-        indptr.byteOffset,
-        indices.byteOffset,
-        target.byteOffset,
-        weight.byteOffset,
-        rowStart,
-        rowEnd,
-        scratch.byteOffset,
+        job.out.byteOffset,
+        job.x.byteOffset,
+        job.y.byteOffset,
+        job.k,
+        job.yty.byteOffset,
+        matrix.indptr.byteOffset,
+        matrix.indices.byteOffset,
+        matrix.target.byteOffset,
+        matrix.weight.byteOffset,
+        rows.start,
+        rows.end,
+        job.scratch.byteOffset,
       );
     },
+  };
+}
+
+function positionalJob(args: PositionalCgUpdate): CgUpdateJob {
+  const [x, y, k, yty, indptr, indices, target, weight, start, end, cgSteps, scratch] = args;
+  return {
+    x,
+    y,
+    k,
+    yty,
+    matrix: { indptr, indices, target, weight },
+    rows: { start, end },
+    cgSteps,
+    scratch,
   };
 }

@@ -142,8 +142,10 @@ describe('CLI: npm run train', () => {
     // The sample has latent taste groups: even a 3-iteration, 8-factor model beats most-popular.
     expect(metrics.als.precision).toBeGreaterThan(metrics.popularity.precision ?? 1);
     const report = await readFile(join(out, `models/${manifest.version}/report.html`), 'utf8');
-    expect(report).toContain('data-series="als-precision"');
-    expect(report).toContain('data-series="loss-evaluation"');
+    expect(report).toContain('<figure class="chart" id="chart-precision"><svg');
+    expect(report).toContain('aria-label="k: 10; precision (implicit): ');
+    expect(report).toContain('; series: most popular"');
+    expect(report).toContain('<figure class="chart" id="chart-loss"><svg');
   });
 
   it('refuses a mostly bad file with exit code 1 and one message naming the bad lines', async () => {
@@ -242,6 +244,12 @@ describe('CLI: npm run train -- --s3', () => {
     expect(Array.from(remote.model.itemFactors)).toEqual(Array.from(local.model.itemFactors));
     expect(Array.from(remote.model.userFactors)).toEqual(Array.from(local.model.userFactors));
     expect(remote.model.userIds).toEqual(['u001', 'u002', 'u003', 'u004', 'u005']);
+    // The served popularity counts distinct users: v001 has u001 (watch + like) and u005; summed values
+    // would give [4, 1, 4, 1, 3].
+    expect({ videoIds: remote.model.videoIds, popularity: Array.from(remote.model.popularity) }).toEqual({
+      videoIds: ['v001', 'v002', 'v003', 'v004', 'v005'],
+      popularity: [2, 1, 1, 1, 1],
+    });
     expect(remote.model.metadata?.length).toBe(5);
     expect(run.stdout).toContain(`to s3://models/recommender`);
   });

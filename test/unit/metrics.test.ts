@@ -143,8 +143,26 @@ describe('Function: rankingMetrics', () => {
     expect(full?.recall).toBe(1);
   });
 
-  it('rejects cut-offs below 1', () => {
-    expect(() => rankingMetrics(() => [], csr([[0]], 2), [0])).toThrow(RangeError);
+  it('rejects cut-offs below 1, fractional or repeated', () => {
+    for (const ks of [[0], [1.5], [2, 2], []]) {
+      expect(() => rankingMetrics(() => [], csr([[0]], 2), ks), `[${ks}]`).toThrow(
+        'cut-offs must be distinct integers >= 1',
+      );
+    }
+  });
+
+  it('returns the cut-offs in the order asked, each computed in the same walk', () => {
+    // Prepare: 4 items, held out {1}; ranking 0 (miss), 1 (hit).
+    const test = csr([[1]], 4);
+
+    // Act
+    const rows = rankingMetrics(() => [0, 1, 2], test, [2, 1]);
+
+    // Assess
+    expect(rows.map((row) => [row.k, row.precision, row.recall])).toEqual([
+      [2, 1, 1],
+      [1, 0, 0],
+    ]);
   });
 });
 

@@ -6,9 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigInvalidError, InputInvalidError } from '../../src/core/errors.js';
-import { formatBadRows } from '../../training/bad-rows.js';
 import { parseDecimal, readEvents } from '../../training/read-events.js';
-import { parseTimestamp } from '../../training/timestamps.js';
 
 const fixture = (name: string): string =>
   fileURLToPath(new URL(`../fixtures/events/${name}`, import.meta.url));
@@ -319,57 +317,6 @@ describe('Function: readEvents', () => {
 
     expect({ ...packed, file: plain.file, sha256: plain.sha256, bytes: plain.bytes }).toEqual(plain);
     expect(packed.sha256).toBe(sha256(gz));
-  });
-});
-
-describe('Function: formatBadRows', () => {
-  it('prints the count, share, reasons and example lines', async () => {
-    const read = await readEvents(fixture('bad-rows.csv'), { maxBadFraction: 1, maxExamples: 1 });
-
-    expect(formatBadRows('bad-rows.csv', read.bad)).toBe(
-      [
-        'bad-rows.csv: 7 of 11 rows bad (63.64%): missing-video 1, bad-value 2, bad-timestamp 1, column-count 1, missing-user 1, missing-type 1',
-        '  line 3: missing video id | u1,,watch,1,USA,2025-01-01 10:11:00',
-        '  ... and 6 more',
-      ].join('\n'),
-    );
-  });
-});
-
-describe('Function: parseTimestamp', () => {
-  it.each([
-    ['2025-01-01 10:20:00', utc(2025, 0, 1, 10, 20)],
-    ['2025-01-01T10:20:00Z', utc(2025, 0, 1, 10, 20)],
-    ['2025-01-01T10:20:00', utc(2025, 0, 1, 10, 20)],
-    ['2025-01-01T10:20', utc(2025, 0, 1, 10, 20)],
-    ['2025-01-01T10:20:00.123-05:30', utc(2025, 0, 1, 15, 50, 0, 123)],
-    ['2025-01-01T10:20:00+0100', utc(2025, 0, 1, 9, 20)],
-    ['2024-02-29', utc(2024, 1, 29)],
-  ])('reads %s as datetime', (text, expected) => {
-    expect(parseTimestamp(text, 'datetime')).toBe(expected);
-  });
-
-  it.each([
-    '2025-02-29',
-    '2025-13-01 00:00:00',
-    '2025-01-01 24:00:00',
-    '2025-01-01 10:60:00',
-    '01/02/2025',
-    '2025-01-01T10:20:00+25:00',
-    '',
-    '1735726800',
-  ])('refuses %j as datetime', (text) => {
-    expect(parseTimestamp(text, 'datetime')).toBeUndefined();
-  });
-
-  it('reads epoch seconds and milliseconds and refuses other text', () => {
-    expect([
-      parseTimestamp('881250949', 'epoch-seconds'),
-      parseTimestamp('881250949123', 'epoch-millis'),
-      parseTimestamp('1.5', 'epoch-seconds'),
-      parseTimestamp('-1', 'epoch-seconds'),
-      parseTimestamp('2025-01-01', 'epoch-millis'),
-    ]).toEqual([881250949000, 881250949123, 1500, undefined, undefined]);
   });
 });
 

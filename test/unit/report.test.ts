@@ -1,20 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import type { Evaluation } from '../../training/evaluate.js';
 import { cutoffs, METRIC_NAMES, type RankingMetrics } from '../../training/metrics.js';
-import { headShare, longTailPoints, type ReportInput, renderReport } from '../../training/report.js';
-import { escapeHtml, niceTicks } from '../../training/svg-chart.js';
+import {
+  escapeHtml,
+  headShare,
+  longTailPoints,
+  type ReportInput,
+  renderReport,
+} from '../../training/report.js';
+import { chartPoints, legendOrigin, plotArea } from '../helpers/chart-svg.js';
 
-function unescapeHtml(text: string): string {
-  return text.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
-}
-
-/** Every chart series in the page: data-series id -> [x, y] points. */
-function seriesIn(html: string): Map<string, [number, number][]> {
-  const found = new Map<string, [number, number][]>();
-  for (const match of html.matchAll(/data-series="([^"]+)" data-values="([^"]*)"/g)) {
-    found.set(unescapeHtml(match[1] ?? ''), JSON.parse(unescapeHtml(match[2] ?? '')) as [number, number][]);
+/** The report's chart figures: figure id -> its SVG. */
+function figures(html: string): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const match of html.matchAll(/<figure class="chart" id="([^"]+)">(<svg[\s\S]*?<\/svg>)<\/figure>/g)) {
+    found.set(match[1] ?? '', match[2] ?? '');
   }
   return found;
+}
+
+/** Points of a series, rounded to the 12 significant digits the charts print. */
+function rounded(points: readonly (readonly [number, number])[]): [number, number][] {
+  return points.map(([x, y]) => [x, Number(y.toPrecision(12))]);
 }
 
 function metricsRows(scale: number): RankingMetrics[] {
@@ -46,40 +53,59 @@ const input: ReportInput = {
 };
 
 describe('Function: renderReport', () => {
-  it('draws the loss, every metric at k = 1..20 for both rankers, and the long tail', () => {
+  it('draws the loss, every metric at k = 1..20 for both rankers, and the long tail', async () => {
     // Act
-    const html = renderReport(input);
-    const series = seriesIn(html);
+    const html = await renderReport(input);
+    const charts = figures(html);
 
     // Assess
-    expect(series.get('loss-evaluation')).toEqual([
-      [1, 0.9],
-      [2, 0.5],
-      [3, 0.4],
+    expect([...charts.keys()]).toEqual([
+      ...METRIC_NAMES.map((metric) => `chart-${metric}`),
+      'chart-loss',
+      'chart-long-tail',
     ]);
-    expect(series.get('loss-final')).toEqual([
-      [1, 0.8],
-      [2, 0.45],
-      [3, 0.35],
-    ]);
+    expect(Object.fromEntries(chartPoints(charts.get('chart-loss') ?? ''))).toEqual({
+      'train part': [
+        [1, 0.9],
+        [2, 0.5],
+        [3, 0.4],
+      ],
+      'all data (published)': [
+        [1, 0.8],
+        [2, 0.45],
+        [3, 0.35],
+      ],
+    });
     for (const metric of METRIC_NAMES) {
-      expect(series.get(`als-${metric}`)).toEqual(evaluation.als.map((row) => [row.k, row[metric]]));
-      expect(series.get(`popularity-${metric}`)).toEqual(
-        evaluation.popularity.map((row) => [row.k, row[metric]]),
-      );
+      const svg = charts.get(`chart-${metric}`) ?? '';
+      expect(Object.fromEntries(chartPoints(svg)), metric).toEqual({
+        ALS: rounded(evaluation.als.map((row) => [row.k, row[metric]])),
+        'most popular': rounded(evaluation.popularity.map((row) => [row.k, row[metric]])),
+      });
     }
-    expect(series.get('popularity')).toEqual([
-      [1, 50],
-      [2, 20],
-      [3, 8],
-      [4, 3],
-      [5, 1],
-    ]);
-    expect(series.size).toBe(3 + 2 * METRIC_NAMES.length);
+    expect(Object.fromEntries(chartPoints(charts.get('chart-long-tail') ?? ''))).toEqual({
+      'users per video': [
+        [1, 50],
+        [2, 20],
+        [3, 8],
+        [4, 3],
+        [5, 1],
+      ],
+    });
   });
 
-  it('tabulates the summary at k = 10, params, counts and the split, escaped', () => {
-    const html = renderReport(input);
+  it('keeps every legend outside its plot area', async () => {
+    const charts = figures(await renderReport(input));
+
+    for (const [id, svg] of charts) {
+      const legend = legendOrigin(svg);
+      if (id === 'chart-long-tail') expect(legend, id).toBeUndefined();
+      else expect(legend?.y, id).toBeGreaterThan(plotArea(svg).height);
+    }
+  });
+
+  it('tabulates the summary at k = 10, params, counts and the split, escaped', async () => {
+    const html = await renderReport(input);
     const summary = html.match(/<table id="summary">[\s\S]*?<\/table>/)?.[0] ?? '';
     expect(summary).toContain('<td>precision (implicit)@10</td><td>0.4000</td><td>0.2000</td><td>2.00x</td>');
     expect(html).toContain('<tr><td>factors</td><td>20</td></tr>');
@@ -89,17 +115,25 @@ describe('Function: renderReport', () => {
     expect(html).toMatch(/id="head-share" data-value="(\d+\.\d)"/);
   });
 
-  it('is self-contained: no scripts, no external resources', () => {
-    const html = renderReport(input);
-    expect(html).not.toMatch(/<script|<link|<img|@import|src=/i);
+  it('is self-contained: no scripts, no external resources', async () => {
+    const html = await renderReport(input);
+
+    expect(html).not.toMatch(/<script|<link|<img|<image|<use|@import|src=|href=|url\(/i);
     const urls = [...html.matchAll(/https?:\/\/[^\s"')]+/g)].map((m) => m[0]);
-    expect(new Set(urls)).toEqual(new Set(['http://www.w3.org/2000/svg']));
+    // XML namespace names only: identifiers, never fetched.
+    expect(new Set(urls)).toEqual(new Set(['http://www.w3.org/2000/svg', 'http://www.w3.org/1999/xlink']));
   });
 
-  it('says so when evaluation was skipped and still draws loss and long tail', () => {
-    const html = renderReport({ ...input, evaluation: undefined, split: undefined, finalLosses: undefined });
+  it('says so when evaluation was skipped and still draws loss and long tail', async () => {
+    const skipped = { ...input, evaluation: undefined, split: undefined, finalLosses: undefined };
+
+    const html = await renderReport(skipped);
+    const impossible = await renderReport({ ...skipped, skipReason: 'no user has 5 pairs' });
+
     expect(html).toContain('Skipped (--no-eval).');
-    expect([...seriesIn(html).keys()]).toEqual(['loss-evaluation', 'popularity']);
+    expect(impossible).toContain('Skipped (no user has 5 pairs).');
+    expect([...figures(html).keys()]).toEqual(['chart-loss', 'chart-long-tail']);
+    expect([...chartPoints(figures(html).get('chart-loss') ?? '').keys()]).toEqual(['train part']);
   });
 });
 
@@ -118,12 +152,5 @@ describe('Function: headShare', () => {
   it('gives the share of value in the top fraction of videos', () => {
     // Top 20% of 5 videos = 1 video holding 50 of 82.
     expect(headShare([1, 50, 3, 20, 8], 0.2)).toBeCloseTo(50 / 82, 12);
-  });
-});
-
-describe('Function: niceTicks', () => {
-  it('picks round steps covering the range', () => {
-    expect(niceTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
-    expect(niceTicks(1, 20, 6)).toEqual([5, 10, 15, 20]);
   });
 });

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { Csr } from '../../src/core/model-data.js';
 import {
   compareIds,
-  fmix32,
   fnv1a32,
   holdoutKey,
   idKey,
@@ -52,12 +51,6 @@ function pairs(m: Csr, input: SplitInput): string[] {
 }
 
 // Known answers below were computed with an independent Python implementation of EVAL.md's formulas.
-describe('Function: fmix32', () => {
-  it('matches the MurmurHash3 finalizer on known inputs', () => {
-    expect([0, 1, 42, 0xffffffff].map(fmix32)).toEqual([0, 1364076727, 142593372, 2180083513]);
-  });
-});
-
 describe('Function: idKey', () => {
   it('uses the value of canonical integer ids and the FNV-1a hash of anything else', () => {
     expect(fnv1a32('')).toBe(0x811c9dc5);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { foldInUser, gramMatrix } from '../../src/als/fold-in.js';
 import { ALS_DEFAULTS, trainAls } from '../../src/als/train.js';
@@ -24,6 +25,12 @@ function groupedMatrix(users: number, seed: number): Csr {
   }
   return csrFromTriples(users, items, r, c, v);
 }
+
+/** sha256 (hex) of a float32 array's bytes. */
+const sha256 = (a: Float32Array): string =>
+  createHash('sha256')
+    .update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength))
+    .digest('hex');
 
 const PARAMS: AlsParams = { ...ALS_DEFAULTS, factors: 8, regularization: 0.1, iterations: 8 };
 
@@ -122,6 +129,39 @@ describe('Function: trainAls', () => {
     expect(Buffer.from(b.itemFactors.buffer)).toEqual(Buffer.from(a.itemFactors.buffer));
     expect(Buffer.from(other.itemFactors.buffer)).not.toEqual(Buffer.from(a.itemFactors.buffer));
   });
+
+  it.each([
+    {
+      kernel: 'wasm',
+      user: '329f65c25a0aa80bac39a04d871d4214a5a068658b1887c4183291ea12418ba6',
+      item: 'af2664359565800b93126c5232b017bc3e7f29a3efa4dc7308244230cb34f964',
+      loss: 0.07058733390179749,
+    },
+    {
+      kernel: 'js',
+      user: '2bb9cb02c1fb23c239c2d0bcbb43aa68bc854183ec300ab6c90ed1380b33afa9',
+      item: 'f19f91d063961d2574504146097c599443e6bfa9e49fd66fb959af912e65a55d',
+      loss: 0.07059059300404241,
+    },
+  ] as const)(
+    'keeps the factors of seed 42 bit for bit across refactors ($kernel kernel)',
+    async (golden) => {
+      // Prepare: digests recorded from this implementation; IEEE arithmetic without fused multiply-add
+      // (JS numbers, WebAssembly SIMD128) gives the same bits on every platform.
+      const m = groupedMatrix(60, 2);
+
+      // Act
+      const result = await trainAls(m, PARAMS, { computeLoss: true, kernel: golden.kernel });
+
+      // Assess
+      expect({
+        kernel: golden.kernel,
+        user: sha256(result.userFactors),
+        item: sha256(result.itemFactors),
+        loss: result.losses.at(-1),
+      }).toEqual(golden);
+    },
+  );
 
   it.each(['wasm', 'js'] as const)(
     'gives the same factors and loss with 2 worker threads as with 1 (%s kernel)',

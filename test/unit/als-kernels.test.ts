@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { createCgScratch } from '../../src/als/cg.js';
+import { gramMatrix } from '../../src/als/fold-in.js';
+import { addLossRows } from '../../src/als/loss.js';
+import { type AlsState, createState, createThreadContext } from '../../src/als/state.js';
+import { csrFromTriples } from '../../src/core/csr.js';
+import { createRng } from '../../src/core/random.js';
+import { exactSolve, ITEMS, K, problem } from '../helpers/als-problem.js';
+
+/** Five users over ITEMS items on the WebAssembly kernel, factors and YᵀY + λI (float64 and float32) set. */
+function fiveUsers(seed: number): AlsState {
+  const { y } = problem(seed, 1);
+  const rng = createRng(seed + 100);
+  const users = [0, 0, 0, 1, 1, 3, 3, 3, 3, 4];
+  const items = users.map((_, n) => (n * 7 + seed) % ITEMS);
+  const values = users.map(() => 1 + Math.floor(rng() * 5));
+  // User 2 has no interactions: the CG update zeroes its row, the loss counts only its regularisation.
+  const state = createState(csrFromTriples(5, ITEMS, users, items, values), 2, K, 3, 1, 'wasm');
+  state.itemFactors.set(y);
+  for (let i = 0; i < state.userFactors.length; i++) state.userFactors[i] = rng() - 0.5;
+  const yty = gramMatrix(y, ITEMS, K);
+  for (let d = 0; d < K; d++) yty[d * K + d] = (yty[d * K + d] as number) + 0.1;
+  state.system.set(yty);
+  state.system32.set(yty);
+  return state;
+}
+
+describe('Function: cgUpdateRows (WebAssembly SIMD kernel)', () => {
+  it('updates only the rows of its range', () => {
+    // Prepare
+    const state = fiveUsers(4);
+    const before = Float32Array.from(state.userFactors);
+    const ctx = createThreadContext(state, 0);
+
+    // Act
+    ctx.wasm?.cgUpdateRows({
+      x: state.userFactors,
+      y: state.itemFactors,
+      k: K,
+      yty: state.system32,
+      matrix: state.users,
+      rows: { start: 1, end: 3 },
+      cgSteps: 3,
+      scratch: ctx.wasmScratch,
+    });
+
+    // Assess: rows 0, 3, 4 untouched; row 1 moved; row 2 (no interactions) zeroed.
+    const row = (f: Float32Array, r: number): number[] => Array.from(f.subarray(r * K, (r + 1) * K));
+    for (const r of [0, 3, 4]) expect(row(state.userFactors, r)).toEqual(row(before, r));
+    expect(row(state.userFactors, 1)).not.toEqual(row(before, 1));
+    expect(row(state.userFactors, 2)).toEqual(new Array(K).fill(0));
+  });
+
+  it('gives the same bits through the deprecated positional form', () => {
+    const [a, b] = [fiveUsers(5), fiveUsers(5)];
+    const [ctxA, ctxB] = [createThreadContext(a, 0), createThreadContext(b, 0)];
+
+    ctxA.wasm?.cgUpdateRows({
+      x: a.userFactors,
+      y: a.itemFactors,
+      k: K,
+      yty: a.system32,
+      matrix: a.users,
+      rows: { start: 0, end: 5 },
+      cgSteps: 3,
+      scratch: ctxA.wasmScratch,
+    });
+    const u = b.users;
+    ctxB.wasm?.cgUpdateRows(
+      b.userFactors,
+      b.itemFactors,
+      K,
+      b.system32,
+      u.indptr,
+      u.indices,
+      u.target,
+      u.weight,
+      0,
+      5,
+      3,
+      ctxB.wasmScratch,
+    );
+
+    expect(Buffer.from(b.userFactors.slice().buffer)).toEqual(Buffer.from(a.userFactors.slice().buffer));
+    expect(a.userFactors.some((v) => v !== 0)).toBe(true);
+  });
+
+  it.each([1, 2, 3])(
+    'matches the exact Cholesky solve to 3 digits (float32) after 2k CG steps (seed %i)',
+    (seed) => {
+      const { y, items, values } = problem(seed, 12);
+      const exact = exactSolve(y, items, values, 2, 0.1);
+      const m = csrFromTriples(
+        1,
+        ITEMS,
+        items.map(() => 0),
+        items,
+        values,
+      );
+      const state = createState(m, 2, K, 2 * K, 1, 'wasm');
+      state.itemFactors.set(y);
+      const yty = gramMatrix(y, ITEMS, K);
+      for (let d = 0; d < K; d++) yty[d * K + d] = (yty[d * K + d] as number) + 0.1;
+      state.system32.set(yty);
+      state.userFactors.fill(0.01);
+      const ctx = createThreadContext(state, 0);
+
+      ctx.wasm?.cgUpdateRows({
+        x: state.userFactors,
+        y: state.itemFactors,
+        k: K,
+        yty: state.system32,
+        matrix: state.users,
+        rows: { start: 0, end: 1 },
+        cgSteps: 2 * K,
+        scratch: ctx.wasmScratch,
+      });
+
+      expect(ctx.wasm).not.toBeNull();
+      for (let i = 0; i < K; i++) expect(state.userFactors[i]).toBeCloseTo(exact[i] as number, 3);
+    },
+  );
+});
+
+describe('Function: lossRows (WebAssembly SIMD kernel)', () => {
+  it.each([
+    [0, 5],
+    [1, 4],
+    [2, 3],
+  ])('adds the same loss share as the JavaScript loss for rows %i..%i', (start, end) => {
+    // Prepare
+    const state = fiveUsers(6);
+    const ctx = createThreadContext(state, 0);
+    const wasm = state.lossPartials.subarray(0, 2).fill(0);
+    const js = Float64Array.from([0.25, 0.5]);
+
+    // Act
+    ctx.wasm?.lossRows({
+      out: wasm,
+      x: state.userFactors,
+      y: state.itemFactors,
+      k: K,
+      yty: state.system,
+      matrix: state.users,
+      rows: { start, end },
+      scratch: ctx.wasmScratch64,
+    });
+    addLossRows(
+      js,
+      state.userFactors,
+      state.itemFactors,
+      K,
+      state.system,
+      state.users,
+      start,
+      end,
+      createCgScratch(K),
+    );
+
+    // Assess: both add to what `out` held (the JS one started at 0.25, 0.5); confidence sums are exact.
+    expect(ctx.wasm).not.toBeNull();
+    expect(wasm[0]).toBeCloseTo((js[0] as number) - 0.25, 9);
+    expect(wasm[1]).toBe((js[1] as number) - 0.5);
+    // Row 2 has no interactions, so its confidence sum is 0 and its loss share only xᵀ(YᵀY + λI)x.
+    expect(wasm[1] === 0).toBe(start === 2);
+  });
+});
