@@ -119,20 +119,16 @@ const u = state.users;
 row(
   'user row update, 50 items (WASM SIMD CG | Cholesky)',
   time(() =>
-    ctx.wasm?.cgUpdateRows(
-      state.userFactors,
-      state.itemFactors,
+    ctx.wasm?.cgUpdateRows({
+      x: state.userFactors,
+      y: state.itemFactors,
       k,
-      state.system32,
-      u.indptr,
-      u.indices,
-      u.target,
-      u.weight,
-      0,
-      1,
-      3,
-      ctx.wasmScratch,
-    ),
+      yty: state.system32,
+      matrix: u,
+      rows: { start: 0, end: 1 },
+      cgSteps: 3,
+      scratch: ctx.wasmScratch,
+    }),
   ),
   time(solveMlMatrix),
 );

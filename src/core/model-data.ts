@@ -45,7 +45,7 @@ export interface ModelData {
   itemFactors: Float32Array;
   /** user x video summed interaction values (before alpha), the "already watched" sets */
   seen: Csr;
-  /** per video: summed interaction value over all users in the training data */
+  /** per video: number of distinct users who interacted with it (`videoPopularity`, src/core/popularity.ts) */
   popularity: Float32Array;
   /** per video metadata (null entries for videos without it), or null when no metadata file was given */
   metadata: readonly (VideoMeta | null)[] | null;

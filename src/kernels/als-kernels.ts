@@ -61,22 +61,6 @@ export interface LossJob extends RowsJob {
   scratch: Float64Array;
 }
 
-/** The positional arguments of the deprecated {@link WasmKernels.cgUpdateRows} form. */
-type PositionalCgUpdate = [
-  x: Float32Array,
-  y: Float32Array,
-  k: number,
-  yty: Float32Array,
-  indptr: Int32Array,
-  indices: Int32Array,
-  target: Float32Array,
-  weight: Float32Array,
-  rowStart: number,
-  rowEnd: number,
-  cgSteps: number,
-  scratch: Float32Array,
-];
-
 /** The kernels; every typed array of a job must be a view of the memory they were instantiated with. */
 export interface WasmKernels {
   /**
@@ -85,11 +69,6 @@ export interface WasmKernels {
    * kernels.cgUpdateRows({ x, y, k, yty, matrix: users, rows: { start, end }, cgSteps: 3, scratch });
    */
   cgUpdateRows(job: CgUpdateJob): void;
-  /**
-   * @deprecated The positional form, kept only while bench/als-kernels.ts still calls it; pass a
-   * {@link CgUpdateJob} instead.
-   */
-  cgUpdateRows(...args: PositionalCgUpdate): void;
   gramRows(out: Float64Array, factors: Float32Array, k: number, rowStart: number, rowEnd: number): void;
   /**
    * Adds the loss share of rows `job.rows` (the kernel of src/als/loss.ts).
@@ -140,9 +119,7 @@ export function loadKernels(memory: WasmMemory): WasmKernels {
     );
   };
   return {
-    cgUpdateRows(...args: [CgUpdateJob] | PositionalCgUpdate): void {
-      cgUpdate(args.length === 1 ? args[0] : positionalJob(args));
-    },
+    cgUpdateRows: cgUpdate,
     gramRows(out, factors, k, rowStart, rowEnd): void {
       raw.gram_rows(out.byteOffset, factors.byteOffset, k, rowStart, rowEnd);
     },
@@ -163,19 +140,5 @@ export function loadKernels(memory: WasmMemory): WasmKernels {
         job.scratch.byteOffset,
       );
     },
-  };
-}
-
-function positionalJob(args: PositionalCgUpdate): CgUpdateJob {
-  const [x, y, k, yty, indptr, indices, target, weight, start, end, cgSteps, scratch] = args;
-  return {
-    x,
-    y,
-    k,
-    yty,
-    matrix: { indptr, indices, target, weight },
-    rows: { start, end },
-    cgSteps,
-    scratch,
   };
 }

@@ -4,7 +4,7 @@
  * (src/serving/open-model.ts) over the same bytes.
  * @module
  */
-import type { Manifest, Pointer } from '../artifact/index.js';
+import { decodeItems, type EncodedArtifact, type Manifest, type Pointer } from '../artifact/index.js';
 import { createScoringMemory, type ScoringMemory, scoringData } from '../kernels/dot-kernel.js';
 import { type ArtifactSource, fetchVersion } from '../store/index.js';
 
@@ -65,5 +65,33 @@ export async function loadHandle(
         ? fetched.users
         : { kind: 'remote', uri: source.uri, path: fetched.users.path },
     files: fetched.files,
+  };
+}
+
+/**
+ * A handle over an artifact encoded in memory (verified like a loaded one): for tools, tests and
+ * benchmarks that build a model without publishing it.
+ * @example
+ * const handle = handleFromArtifact(encodeModel(model, info));
+ */
+export function handleFromArtifact(artifact: EncodedArtifact, slots = 1): ModelHandle {
+  const m = artifact.manifest;
+  const itemsBytes = artifact.files[m.items.file];
+  const usersBytes = artifact.files[m.users.file];
+  if (!itemsBytes || !usersBytes) throw new RangeError('the artifact lacks items.bin or users.bin');
+  const memory = createScoringMemory(itemsBytes.byteLength, slots, m.counts.factors);
+  const items = memory ? scoringData(memory) : new Uint8Array(new SharedArrayBuffer(itemsBytes.byteLength));
+  items.set(itemsBytes);
+  decodeItems(m, items);
+  const users = new Uint8Array(new SharedArrayBuffer(usersBytes.byteLength));
+  users.set(usersBytes);
+  return {
+    version: m.version,
+    manifest: m,
+    convertedFrom: undefined,
+    memory,
+    items,
+    users: { kind: 'memory', bytes: users },
+    files: [],
   };
 }

@@ -1,95 +1,15 @@
 /**
- * The ONE table of HTTP-level cases both serving targets are tested against, over a small known model
- * ({@link fixtureArtifact}). The Lambda tests turn each case into an API Gateway event; the container
- * tests into a real HTTP request. Same request, same status, same JSON body on both.
- *
- * The fixture (2 factors, hand-checkable; exact binary fractions so dot products are exact):
- *
- * | video | factors      | popularity | metadata                                   |
- * |-------|--------------|------------|--------------------------------------------|
- * | v001  | (1, 0)       | 5          | Intro to TypeScript, en, [code, ts], 300 s |
- * | v002  | (0, 1)       | 3          | Cooking pasta, it, [food], 600 s           |
- * | v003  | (0.5, 0.5)   | 4          | Code and cook, en, [code, food], 450 s     |
- * | v004  | (1, 0.5)     | 1          | Advanced TypeScript, en, [code, ts], 900 s |
- * | v005  | (0.25, 1)    | 2          | Pizza at home, it, [food], 420 s           |
- * | v006  | (-0.5, 0.25) | 0          | (none)                                     |
- *
- * u001 = (1, 0.5) watched v001: scores v004 1.25, v003 0.75, v005 0.75 (tie: lower index first),
- * v002 0.5, v006 -0.375. u002 = (0, 1) watched v002, v005. u003 = (0.5, -0.5) watched nothing.
+ * The ONE table of HTTP-level cases both serving targets are tested against, over the small known
+ * model of test/helpers/fixture-model.ts. The Lambda tests turn each case into an API Gateway event;
+ * the container tests into a real HTTP request. Same request, same status, same JSON body on both.
  * @module
  */
+import { expect } from 'vitest';
+import { invoke, similarVideos } from '../../src/api/index.js';
+import { DEFAULT_LIMITS } from '../../src/core/limits.js';
+import { FIXTURE_VERSION, fixtureRecommender } from './fixture-model.js';
 
-import { invoke, similarVideos } from '../../src/api/service.js';
-import {
-  decodeModel,
-  type EncodedArtifact,
-  encodeModel,
-  type LoadedModel,
-} from '../../src/artifact/index.js';
-import type { AlsParams, ModelData } from '../../src/core/model-data.js';
-import { createRecommender, type Recommender } from '../../src/recommender/recommender.js';
-
-/** Training params recorded in the fixture manifest (alpha/regularization drive fold-in). */
-export const FIXTURE_PARAMS: AlsParams = {
-  factors: 2,
-  regularization: 0.1,
-  alpha: 1,
-  iterations: 1,
-  cgSteps: 3,
-  threads: 1,
-  seed: 42,
-};
-
-/** The fixture's ModelData (fresh arrays on every call, safe to mutate). */
-export function fixtureModelData(): ModelData {
-  return {
-    factors: 2,
-    userIds: ['u001', 'u002', 'u003'],
-    videoIds: ['v001', 'v002', 'v003', 'v004', 'v005', 'v006'],
-    userFactors: Float32Array.of(1, 0.5, 0, 1, 0.5, -0.5),
-    itemFactors: Float32Array.of(1, 0, 0, 1, 0.5, 0.5, 1, 0.5, 0.25, 1, -0.5, 0.25),
-    seen: {
-      rows: 3,
-      cols: 6,
-      indptr: Int32Array.of(0, 1, 3, 3),
-      indices: Int32Array.of(0, 1, 4),
-      data: Float32Array.of(2, 1, 3),
-    },
-    popularity: Float32Array.of(5, 3, 4, 1, 2, 0),
-    metadata: [
-      { title: 'Intro to TypeScript', language: 'en', tags: ['code', 'ts'], lengthSeconds: 300 },
-      { title: 'Cooking pasta', language: 'it', tags: ['food'], lengthSeconds: 600 },
-      { title: 'Code and cook', language: 'en', tags: ['code', 'food'], lengthSeconds: 450 },
-      { title: 'Advanced TypeScript', language: 'en', tags: ['code', 'ts'], lengthSeconds: 900 },
-      { title: 'Pizza at home', language: 'it', tags: ['food'], lengthSeconds: 420 },
-      null,
-    ],
-  };
-}
-
-/** The fixture as a publishable artifact with a fixed creation time, so its version id is stable. */
-export function fixtureArtifact(): EncodedArtifact {
-  return encodeModel(fixtureModelData(), {
-    params: FIXTURE_PARAMS,
-    datasetDigest: 'api-cases-fixture',
-    metrics: {},
-    createdAt: new Date('2025-01-01T00:00:00.000Z'),
-  });
-}
-
-/** The fixture decoded and verified, as a server would load it. */
-export function fixtureLoaded(): LoadedModel {
-  const { manifest, bundle } = fixtureArtifact();
-  return decodeModel(JSON.parse(JSON.stringify(manifest)), bundle);
-}
-
-/** A recommender over the fixture with the default limits (MAX_K 100, MAX_BATCH 1000). */
-export function fixtureRecommender(): Recommender {
-  return createRecommender(fixtureLoaded());
-}
-
-/** The version id `/ping` reports for the fixture. */
-export const FIXTURE_VERSION: string = fixtureArtifact().manifest.version;
+export { FIXTURE_VERSION } from './fixture-model.js';
 
 /** Which target serves a case; every case currently runs on both, the field keeps room for target-only behaviour. */
 export type Target = 'lambda' | 'container';
@@ -136,7 +56,14 @@ const invalid = (field: string, rule: string) => ({
 const K_RULE = 'must be an integer between 1 and 100';
 const ESCAPE_RULE = 'must be a valid percent-encoded UTF-8 path segment';
 const rec = fixtureRecommender();
+const env = { limits: DEFAULT_LIMITS };
 const FOLD_IN_BODY = { user_id: 'new-user', watched: ['v001', { video_id: 'v004', weight: 2 }], k: 3 };
+
+/** Without a model each target says why (its own URI): the code and the start of the message agree. */
+const NO_MODEL = {
+  status: 503,
+  body: { error: { code: 'MODEL_NOT_LOADED', message: expect.stringMatching(/^No model loaded/) } },
+};
 
 /** The shared cases. Scores are exact except fold-in and cosine, whose bodies come from the service. */
 export const apiCases: readonly ApiCase[] = [
@@ -213,14 +140,14 @@ export const apiCases: readonly ApiCase[] = [
     model: 'fixture',
     targets: BOTH,
     request: post(JSON.stringify(FOLD_IN_BODY)),
-    expected: { status: 200, body: invoke(rec, FOLD_IN_BODY) },
+    expected: { status: 200, body: await invoke(rec, FOLD_IN_BODY, env) },
   },
   {
     name: 'similar videos',
     model: 'fixture',
     targets: BOTH,
     request: post('{"video_id":"v001","k":2}'),
-    expected: { status: 200, body: invoke(rec, { video_id: 'v001', k: 2 }) },
+    expected: { status: 200, body: await invoke(rec, { video_id: 'v001', k: 2 }, env) },
   },
   {
     name: 'exclusion list',
@@ -335,20 +262,14 @@ export const apiCases: readonly ApiCase[] = [
     model: 'none',
     targets: BOTH,
     request: post('{"user_id":"u001","k":3}'),
-    expected: {
-      status: 503,
-      body: { error: { code: 'MODEL_NOT_LOADED', message: 'No model is loaded yet' } },
-    },
+    expected: NO_MODEL,
   },
   {
     name: 'no model: ping is 503',
     model: 'none',
     targets: BOTH,
     request: { method: 'GET', path: '/ping', headers: {} },
-    expected: {
-      status: 503,
-      body: { error: { code: 'MODEL_NOT_LOADED', message: 'No model is loaded yet' } },
-    },
+    expected: NO_MODEL,
   },
   {
     name: 'REST: user recommendations',
@@ -414,7 +335,7 @@ export const apiCases: readonly ApiCase[] = [
     model: 'fixture',
     targets: BOTH,
     request: { method: 'GET', path: '/videos/v001/similar', query: { k: '2' }, headers: {} },
-    expected: { status: 200, body: similarVideos(rec, 'v001', { k: '2' }) },
+    expected: { status: 200, body: await similarVideos(rec, 'v001', { k: '2' }, env) },
   },
   {
     name: 'REST: unknown video is 404',

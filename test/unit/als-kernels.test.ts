@@ -51,40 +51,6 @@ describe('Function: cgUpdateRows (WebAssembly SIMD kernel)', () => {
     expect(row(state.userFactors, 2)).toEqual(new Array(K).fill(0));
   });
 
-  it('gives the same bits through the deprecated positional form', () => {
-    const [a, b] = [fiveUsers(5), fiveUsers(5)];
-    const [ctxA, ctxB] = [createThreadContext(a, 0), createThreadContext(b, 0)];
-
-    ctxA.wasm?.cgUpdateRows({
-      x: a.userFactors,
-      y: a.itemFactors,
-      k: K,
-      yty: a.system32,
-      matrix: a.users,
-      rows: { start: 0, end: 5 },
-      cgSteps: 3,
-      scratch: ctxA.wasmScratch,
-    });
-    const u = b.users;
-    ctxB.wasm?.cgUpdateRows(
-      b.userFactors,
-      b.itemFactors,
-      K,
-      b.system32,
-      u.indptr,
-      u.indices,
-      u.target,
-      u.weight,
-      0,
-      5,
-      3,
-      ctxB.wasmScratch,
-    );
-
-    expect(Buffer.from(b.userFactors.slice().buffer)).toEqual(Buffer.from(a.userFactors.slice().buffer));
-    expect(a.userFactors.some((v) => v !== 0)).toBe(true);
-  });
-
   it.each([1, 2, 3])(
     'matches the exact Cholesky solve to 3 digits (float32) after 2k CG steps (seed %i)',
     (seed) => {
