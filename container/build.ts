@@ -30,12 +30,13 @@ export const OUT_DIR = 'dist/container';
  */
 export async function buildServerBundle(
   outDir: string = join(root, OUT_DIR),
+  entry = 'container/server.ts',
 ): Promise<{ file: string; bytes: number }> {
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   const file = join(outDir, 'server.mjs');
   const result = await build({
-    entryPoints: [join(root, 'container/main.ts')],
+    entryPoints: [join(root, entry)],
     outfile: file,
     bundle: true,
     platform: 'node',

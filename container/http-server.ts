@@ -114,7 +114,8 @@ export function createHttpServer(options: ServerOptions): HttpServer {
   let closing = false;
   const server = createServer(
     {
-      headersTimeout: config.headersTimeoutSeconds * 1000,
+      // Node requires headersTimeout <= requestTimeout: the whole request cannot outlast its headers.
+      headersTimeout: Math.min(config.headersTimeoutSeconds, config.requestTimeoutSeconds) * 1000,
       requestTimeout: config.requestTimeoutSeconds * 1000,
       keepAliveTimeout: config.keepAliveTimeoutSeconds * 1000,
       // The request timeout is enforced by this periodic check; Node's default (30 s) is too coarse.

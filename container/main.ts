@@ -1,20 +1,15 @@
 /**
- * The container's entry point: `IMAGE serve` (SageMaker's start command) or `npm run serve`. The main
- * thread supervises (container/supervisor.ts); the same module, started as a worker thread, is a
- * request thread (container/thread.ts). A fatal start-up problem (bad configuration, port in use)
- * ends the process with exit code 1 and one line on stderr, no stack trace.
+ * The `serve` command: configuration, logging, the supervisor. A fatal start-up problem (bad
+ * configuration, port in use) ends the process with exit code 1 and one line on stderr, no stack
+ * trace. The entry file (container/server.ts) calls it.
  * @module
  */
 import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
-import { isMainThread, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import { RecommenderError } from '../src/core/errors.js';
 import { type Config, loadConfig } from '../src/serving/index.js';
 import { createLogger, pinoLog } from './log.js';
-import type { ThreadData } from './protocol.js';
-import { FatalError, startSupervisor } from './supervisor.js';
-import { runThread } from './thread.js';
+import { FatalError, type Supervisor, startSupervisor } from './supervisor.js';
 
 const USAGE = 'usage: serve    start the SageMaker inference server (port 8080 or SAGEMAKER_BIND_TO_PORT)';
 
@@ -31,7 +26,7 @@ export function threadCount(config: Pick<Config, 'workers'>): number {
 }
 
 /** Ends the process for a problem an operator must fix: one line, exit code 1. */
-function die(error: unknown): never {
+export function die(error: unknown): never {
   const known = error instanceof FatalError || error instanceof RecommenderError;
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`serve: ${known ? '' : 'unexpected error: '}${message}\n`);
@@ -42,7 +37,11 @@ function die(error: unknown): never {
  * Runs the command line: `serve` (or nothing) starts serving; anything else prints usage (exit 2).
  * @returns the exit code once serving has stopped
  */
-export async function main(argv: readonly string[], entry: URL): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  entry: URL,
+  started?: (supervisor: Supervisor) => void,
+): Promise<number> {
   const command = argv[0] ?? 'serve';
   if (command !== 'serve') {
     process.stderr.write(`unknown command: ${command}\n${USAGE}\n`);
@@ -64,13 +63,6 @@ export async function main(argv: readonly string[], entry: URL): Promise<number>
   });
   for (const signal of ['SIGTERM', 'SIGINT'] as const)
     process.once(signal, () => void supervisor.shutdown(signal));
+  started?.(supervisor);
   return supervisor.done;
-}
-
-if (!isMainThread && (workerData as ThreadData | undefined)?.control) {
-  runThread(workerData as ThreadData);
-} else if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.on('uncaughtException', die);
-  process.on('unhandledRejection', die);
-  main(process.argv.slice(2), new URL(import.meta.url)).then((code) => process.exit(code), die);
 }

@@ -45,7 +45,7 @@ async function start(): Promise<void> {
   const supervisor = await startSupervisor(config, {
     threads: threadCount(config),
     log: pinoLog(createLogger(config.logLevel, stdout)),
-    entry: new URL('./main.ts', import.meta.url),
+    entry: new URL('./server.ts', import.meta.url),
     writeLines: (text) => stdout.write(text),
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

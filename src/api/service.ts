@@ -90,7 +90,11 @@ async function answer(model: Recommender, request: RecommendRequest): Promise<Re
  * @example
  * await recommend(rec, { watched: ['v001', { video_id: 'v002', weight: 3 }], k: 2 }, env); // source: 'fold-in'
  */
-export function recommend(rec: Recommender, body: unknown, env: ServiceEnv): Promise<RecommendResponse> {
+export async function recommend(
+  rec: Recommender,
+  body: unknown,
+  env: ServiceEnv,
+): Promise<RecommendResponse> {
   const request =
     plainUserRequest(body, env.limits.maxK) ?? parseOrThrow(schemasFor(env.limits).recommendRequest, body);
   return answer(rec, request);
@@ -135,7 +139,7 @@ export async function invoke(rec: Recommender, body: unknown, env: ServiceEnv): 
  * SageMaker Batch Transform's `application/jsonlines`: one request per non-blank line (1..maxBatch
  * lines), one answer per line; a malformed line gets an INVALID_REQUEST item of its own.
  */
-export function answerJsonLines(rec: Recommender, text: string, env: ServiceEnv): Promise<BatchItem[]> {
+export async function answerJsonLines(rec: Recommender, text: string, env: ServiceEnv): Promise<BatchItem[]> {
   const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
   const { maxBatch } = env.limits;
   if (lines.length === 0 || lines.length > maxBatch) {
@@ -199,7 +203,7 @@ export function parseJsonBody(text: string): unknown {
  * @param userId - the decoded path parameter
  * @param query - query string parameters (strings; null or undefined when none)
  */
-export function userRecommendations(
+export async function userRecommendations(
   rec: Recommender,
   userId: unknown,
   query: unknown,
@@ -225,7 +229,7 @@ export function userRecommendations(
  * @example
  * await similarVideos(rec, 'v001', { k: '2' }, env); // { videoId: 'v001', recommendations: [...] }
  */
-export function similarVideos(
+export async function similarVideos(
   rec: Recommender,
   videoId: unknown,
   query: unknown,

@@ -213,6 +213,36 @@ export const apiCases: readonly ApiCase[] = [
     },
   },
   {
+    name: 'POST /recommendations answers like /invocations',
+    model: 'fixture',
+    targets: BOTH,
+    request: { ...post('{"user_id":"u001","k":1}'), path: '/recommendations' },
+    expected: { status: 200, body: { userId: 'u001', recommendations: [{ videoId: 'v004', score: 1.25 }] } },
+  },
+  {
+    name: 'a key that could reach a prototype is 400',
+    model: 'fixture',
+    targets: BOTH,
+    request: post('{"user_id":"u001","__proto__":{"admin":true}}'),
+    expected: invalid('body', 'must not contain the key "__proto__"'),
+  },
+  {
+    name: 'an Accept naming no format this route produces is 406',
+    model: 'fixture',
+    targets: BOTH,
+    request: post('{"user_id":"u001","k":1}', { 'content-type': 'application/json', accept: 'text/csv' }),
+    expected: {
+      status: 406,
+      body: {
+        error: {
+          code: 'NOT_ACCEPTABLE',
+          message:
+            'Not acceptable: text/csv (this endpoint answers application/json or application/jsonlines)',
+        },
+      },
+    },
+  },
+  {
     name: 'malformed JSON is 400',
     model: 'fixture',
     targets: BOTH,

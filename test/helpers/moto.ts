@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
+import getPort from 'get-port';
 
 /** A running moto_server on loopback, with the env an AWS SDK v3 client needs to reach it. */
 export interface Moto {
@@ -8,17 +8,9 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+/** A free loopback port (get-port), for servers a test starts. */
+export function freePort(): Promise<number> {
+  return getPort({ host: '127.0.0.1' });
 }
 
 /**

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { createSchemas, fieldPath, jsonSchemas, parseOrThrow, schemas } from '../../src/api/schemas.js';
+import { createSchemas, fieldPath, parseOrThrow, schemasFor } from '../../src/api/schemas.js';
 import { InvalidRequestError } from '../../src/core/errors.js';
+
+const schemas = schemasFor();
 
 /** The issues parseOrThrow raises for `input`, or 'ok'. */
 function issuesOf(input: unknown, schema: z.ZodType = schemas.recommendRequest): unknown {
@@ -14,12 +16,20 @@ function issuesOf(input: unknown, schema: z.ZodType = schemas.recommendRequest):
   }
 }
 
+describe('Function: schemasFor', () => {
+  it('builds the schemas once per distinct limits', () => {
+    expect(schemasFor({ maxK: 7, maxBatch: 3 })).toBe(schemasFor({ maxK: 7, maxBatch: 3 }));
+    expect(schemasFor({ maxK: 7, maxBatch: 3 })).not.toBe(schemasFor({ maxK: 8, maxBatch: 3 }));
+  });
+});
+
 describe('Schema: recommendRequest', () => {
-  it('accepts the original request exactly as sent, adding nothing', () => {
+  it('accepts the original request exactly as sent, adding only the default k', () => {
     expect(parseOrThrow(schemas.recommendRequest, { user_id: 'u001', k: 3 })).toEqual({
       user_id: 'u001',
       k: 3,
     });
+    expect(parseOrThrow(schemas.recommendRequest, { user_id: 'u001' })).toEqual({ user_id: 'u001', k: 5 });
   });
 
   it('accepts every additive field', () => {
@@ -38,8 +48,9 @@ describe('Schema: recommendRequest', () => {
       parseOrThrow(schemas.recommendRequest, { watched: ['v1', { video_id: 'v2', weight: 2 }] }),
     ).toEqual({
       watched: ['v1', { video_id: 'v2', weight: 2 }],
+      k: 5,
     });
-    expect(parseOrThrow(schemas.recommendRequest, { video_id: 'v1' })).toEqual({ video_id: 'v1' });
+    expect(parseOrThrow(schemas.recommendRequest, { video_id: 'v1' })).toEqual({ video_id: 'v1', k: 5 });
   });
 
   it('names the field and the rule of each failure', () => {
@@ -118,33 +129,5 @@ describe('Function: fieldPath', () => {
       fieldPath(['watched', 0, 'video_id']),
       fieldPath(['requests', 2]),
     ]).toEqual(['body', 'k', 'watched[0].video_id', 'requests[2]']);
-  });
-});
-
-describe('Function: jsonSchemas', () => {
-  it('exports JSON Schemas of every request and response for OpenAPI', () => {
-    const all = jsonSchemas();
-    expect(Object.keys(all).sort()).toEqual(
-      [
-        'BatchRequest',
-        'BatchResponse',
-        'ErrorBody',
-        'PingResponse',
-        'RecommendRequest',
-        'RecommendResponse',
-        'SimilarQuery',
-        'UserPath',
-        'UserQuery',
-        'VideoPath',
-      ].sort(),
-    );
-    const request = all.RecommendRequest as { properties: Record<string, unknown> };
-    expect(request.properties.k).toEqual({
-      type: 'integer',
-      minimum: 1,
-      maximum: 100,
-      description: 'how many videos to return',
-    });
-    expect(all.RecommendResponse?.required).toEqual(['recommendations']);
   });
 });

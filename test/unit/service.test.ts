@@ -2,28 +2,26 @@ import { describe, expect, it, vi } from 'vitest';
 import {
   answerEach,
   answerJsonLines,
+  forbiddenKey,
   invoke,
   parseJsonBody,
-  ping,
   recommend,
-  recommendForUser,
-  requireContentType,
   similarVideos,
+  userRecommendations,
 } from '../../src/api/service.js';
 import {
   InvalidRequestError,
-  ModelNotLoadedError,
-  TransportError,
   toErrorResponse,
   UnknownUserError,
   UnknownVideoError,
 } from '../../src/core/errors.js';
+import { DEFAULT_LIMITS } from '../../src/core/limits.js';
 import type { Log } from '../../src/core/log.js';
-import type { Recommender } from '../../src/recommender/recommender.js';
-import { createRecommender } from '../../src/recommender/recommender.js';
-import { FIXTURE_VERSION, fixtureLoaded, fixtureRecommender } from '../helpers/api-cases.js';
+import type { Recommender } from '../../src/recommender/index.js';
+import { fixtureRecommender } from '../helpers/fixture-model.js';
 
 const rec = fixtureRecommender();
+const env = { limits: DEFAULT_LIMITS };
 const U001_TOP3 = {
   userId: 'u001',
   recommendations: [
@@ -33,66 +31,59 @@ const U001_TOP3 = {
   ],
 };
 
-/** Status and body a target would send for what `fn` throws. */
-function failure(fn: () => unknown): unknown {
+/** Status and body a target would send for what `fn` throws or rejects with. */
+async function failure(fn: () => unknown): Promise<unknown> {
   try {
-    fn();
+    await fn();
   } catch (error) {
     return toErrorResponse(error);
   }
   throw new Error('expected a failure');
 }
 
-describe('Function: ping', () => {
-  it('reports the model version, or 503 before a model is loaded', () => {
-    expect(ping(rec)).toEqual({ status: 'ok', modelVersion: FIXTURE_VERSION });
-    expect(() => ping(undefined)).toThrow(ModelNotLoadedError);
-  });
-});
-
 describe('Function: invoke', () => {
-  it('answers the original request with exactly the original keys', () => {
-    const response = invoke(rec, { user_id: 'u001', k: 3 });
+  it('answers the original request with exactly the original keys', async () => {
+    const response = await invoke(rec, { user_id: 'u001', k: 3 }, env);
     expect(response).toEqual(U001_TOP3);
     expect(JSON.stringify(response)).toBe(
       '{"userId":"u001","recommendations":[{"videoId":"v004","score":1.25},{"videoId":"v003","score":0.75},{"videoId":"v005","score":0.75}]}',
     );
   });
 
-  it('says where results came from only when not the trained user factors', () => {
-    expect(invoke(rec, { user_id: 'u999', k: 1, fallback: 'popular' })).toEqual({
+  it('says where results came from only when not the trained user factors', async () => {
+    expect(await invoke(rec, { user_id: 'u999', k: 1, fallback: 'popular' }, env)).toEqual({
       userId: 'u999',
       recommendations: [{ videoId: 'v001', score: 5 }],
       source: 'popular',
     });
-    const folded = invoke(rec, { watched: ['v001'], k: 1 });
-    expect(folded).toEqual({
+    expect(await invoke(rec, { watched: ['v001'], k: 1 }, env)).toEqual({
       recommendations: [{ videoId: 'v004', score: expect.any(Number) }],
       source: 'fold-in',
     });
-    expect(invoke(rec, { video_id: 'v001', k: 1 })).toEqual({
+    expect(await invoke(rec, { video_id: 'v001', k: 1 }, env)).toEqual({
       videoId: 'v001',
       recommendations: [{ videoId: 'v004', score: expect.closeTo(1 / Math.sqrt(1.25), 6) }],
     });
   });
 
-  it('passes every option through to the recommender', () => {
-    expect(
-      invoke(rec, {
-        user_id: 'u001',
-        k: 2,
-        keep_watched: true,
-        exclude: ['v004'],
-        allow: ['v001', 'v002', 'v004'],
-      }),
-    ).toEqual({
+  it('passes every option through to the recommender', async () => {
+    const options = {
+      user_id: 'u001',
+      k: 2,
+      keep_watched: true,
+      exclude: ['v004'],
+      allow: ['v001', 'v002', 'v004'],
+    };
+    expect(await invoke(rec, options, env)).toEqual({
       userId: 'u001',
       recommendations: [
         { videoId: 'v001', score: 1 },
         { videoId: 'v002', score: 0.5 },
       ],
     });
-    expect(invoke(rec, { user_id: 'u001', k: 1, filter: { tags: ['ts'] }, include_metadata: true })).toEqual({
+    expect(
+      await invoke(rec, { user_id: 'u001', k: 1, filter: { tags: ['ts'] }, include_metadata: true }, env),
+    ).toEqual({
       userId: 'u001',
       recommendations: [
         {
@@ -107,10 +98,9 @@ describe('Function: invoke', () => {
     });
   });
 
-  it('answers a batch item by item, failures included', () => {
-    expect(
-      invoke(rec, { requests: [{ user_id: 'u001', k: 3 }, { user_id: 'u999' }, { video_id: 'x' }, 'junk'] }),
-    ).toEqual({
+  it('answers a batch item by item, failures included', async () => {
+    const body = { requests: [{ user_id: 'u001', k: 3 }, { user_id: 'u999' }, { video_id: 'x' }, 'junk'] };
+    expect(await invoke(rec, body, env)).toEqual({
       responses: [
         U001_TOP3,
         { error: { code: 'UNKNOWN_USER', message: 'Unknown user: u999' } },
@@ -126,9 +116,11 @@ describe('Function: invoke', () => {
     });
   });
 
-  it('rejects a malformed batch envelope as a whole, bounded by MAX_BATCH', () => {
-    const small = createRecommender(fixtureLoaded(), { maxBatch: 1 });
-    expect(failure(() => invoke(small, { requests: [{ user_id: 'u001' }, { user_id: 'u002' }] }))).toEqual({
+  it('rejects a malformed batch envelope as a whole, bounded by MAX_BATCH', async () => {
+    const small = { limits: { maxK: 100, maxBatch: 1 } };
+    expect(
+      await failure(() => invoke(rec, { requests: [{ user_id: 'u001' }, { user_id: 'u002' }] }, small)),
+    ).toEqual({
       status: 400,
       body: {
         error: {
@@ -138,23 +130,19 @@ describe('Function: invoke', () => {
         },
       },
     });
-    expect(failure(() => invoke(rec, { requests: 'all' }))).toMatchObject({ status: 400 });
+    expect(await failure(() => invoke(rec, { requests: 'all' }, env))).toMatchObject({ status: 400 });
   });
 
-  it('maps each failure to its code and status', () => {
-    expect(failure(() => invoke(undefined, { user_id: 'u001' }))).toEqual({
-      status: 503,
-      body: { error: { code: 'MODEL_NOT_LOADED', message: 'No model is loaded yet' } },
-    });
-    expect(failure(() => invoke(rec, { user_id: 'u999' }))).toEqual({
+  it('maps each failure to its code and status', async () => {
+    expect(await failure(() => invoke(rec, { user_id: 'u999' }, env))).toEqual({
       status: 404,
       body: { error: { code: 'UNKNOWN_USER', message: 'Unknown user: u999' } },
     });
-    expect(failure(() => invoke(rec, { watched: ['x', 'y'] }))).toEqual({
+    expect(await failure(() => invoke(rec, { watched: ['x', 'y'] }, env))).toEqual({
       status: 404,
       body: { error: { code: 'UNKNOWN_VIDEO', message: 'Unknown videos: x, y' } },
     });
-    expect(failure(() => invoke(rec, { user_id: 'u001', k: 0 }))).toEqual({
+    expect(await failure(() => invoke(rec, { user_id: 'u001', k: 0 }, env))).toEqual({
       status: 400,
       body: {
         error: {
@@ -166,15 +154,22 @@ describe('Function: invoke', () => {
     });
   });
 
-  it('hides unexpected failures of batch items and logs them', () => {
-    const broken = {
+  it('bounds k by the limits of its environment', async () => {
+    const tight = { limits: { maxK: 2, maxBatch: 10 } };
+    expect(await failure(() => invoke(rec, { user_id: 'u001', k: 3 }, tight))).toMatchObject({
+      status: 400,
+      body: { error: { issues: [{ field: 'k', message: 'must be an integer between 1 and 2' }] } },
+    });
+    expect(await invoke(rec, { user_id: 'u001', k: 2 }, tight)).toMatchObject({ userId: 'u001' });
+  });
+
+  it('hides unexpected failures of batch items and logs them', async () => {
+    const broken: Recommender = {
       ...rec,
-      recommendForUser: () => {
-        throw new Error('disk on fire');
-      },
-    } as Recommender;
+      recommendForUser: () => Promise.reject(new Error('disk on fire')),
+    };
     const log = { error: vi.fn() } as unknown as Log;
-    expect(answerEach(broken, [{ user_id: 'u001' }], { log })).toEqual([
+    expect(await answerEach(broken, [{ user_id: 'u001' }], { ...env, log })).toEqual([
       { error: { code: 'INTERNAL', message: 'Internal server error' } },
     ]);
     expect(log.error).toHaveBeenCalledWith('batch item failed', {
@@ -185,14 +180,16 @@ describe('Function: invoke', () => {
 });
 
 describe('Function: recommend', () => {
-  it('treats a batch envelope as an ordinary (invalid) single request', () => {
-    expect(failure(() => recommend(rec, { requests: [] }))).toMatchObject({ status: 400 });
+  it('treats a batch envelope as an ordinary (invalid) single request', async () => {
+    expect(await failure(() => recommend(rec, { requests: [] }, env))).toMatchObject({ status: 400 });
   });
 });
 
 describe('Function: answerJsonLines', () => {
-  it('answers one item per request, blank lines skipped, bad lines failed on their own', () => {
-    expect(answerJsonLines(rec, '{"user_id":"u001","k":3}\n\n{"user_id":\r\n{"user_id":"u999"}\n')).toEqual([
+  it('answers one item per request, blank lines skipped, bad lines failed on their own', async () => {
+    expect(
+      await answerJsonLines(rec, '{"user_id":"u001","k":3}\n\n{"user_id":\r\n{"user_id":"u999"}\n', env),
+    ).toEqual([
       U001_TOP3,
       {
         error: {
@@ -205,42 +202,37 @@ describe('Function: answerJsonLines', () => {
     ]);
   });
 
-  it('refuses a body without lines, naming the body and the rule', () => {
-    expect(() => answerJsonLines(rec, '\n \n')).toThrow(
+  it('refuses a body without lines, naming the body and the rule', async () => {
+    await expect(answerJsonLines(rec, '\n \n', env)).rejects.toThrow(
       'Invalid request: body must have between 1 and 1000 non-blank lines',
     );
   });
 });
 
-describe('Function: recommendForUser (REST)', () => {
-  it('answers like the body API, query values parsed from strings', () => {
-    expect(recommendForUser(rec, 'u001', { k: '3' })).toEqual(U001_TOP3);
-    expect(recommendForUser(rec, 'u001', null)).toEqual(invoke(rec, { user_id: 'u001' }));
-    expect(
-      recommendForUser(rec, 'u001', {
-        k: '2',
-        keep_watched: 'true',
-        exclude: 'v004, v003',
-        include_metadata: 'false',
-      }),
-    ).toEqual({
+describe('Function: userRecommendations (REST)', () => {
+  it('answers like the body API, query values parsed from strings', async () => {
+    expect(await userRecommendations(rec, 'u001', { k: '3' }, env)).toEqual(U001_TOP3);
+    expect(await userRecommendations(rec, 'u001', null, env)).toEqual(
+      await invoke(rec, { user_id: 'u001' }, env),
+    );
+    const query = { k: '2', keep_watched: 'true', exclude: 'v004, v003', include_metadata: 'false' };
+    expect(await userRecommendations(rec, 'u001', query, env)).toEqual({
       userId: 'u001',
       recommendations: [
         { videoId: 'v001', score: 1 },
         { videoId: 'v005', score: 0.75 },
       ],
     });
-    expect(
-      recommendForUser(rec, 'u999', { k: '1', fallback: 'popular', language: 'it', tags: 'food' }),
-    ).toEqual({
+    const popular = { k: '1', fallback: 'popular', language: 'it', tags: 'food' };
+    expect(await userRecommendations(rec, 'u999', popular, env)).toEqual({
       userId: 'u999',
       recommendations: [{ videoId: 'v002', score: 3 }],
       source: 'popular',
     });
   });
 
-  it('names query fields in validation errors', () => {
-    expect(() => recommendForUser(rec, 'u001', { k: 'abc', keep_watched: 'maybe' })).toThrow(
+  it('names query fields in validation errors', async () => {
+    await expect(userRecommendations(rec, 'u001', { k: 'abc', keep_watched: 'maybe' }, env)).rejects.toThrow(
       new InvalidRequestError(
         'Invalid request: k must be an integer between 1 and 100; keep_watched must be true or false',
         [
@@ -249,22 +241,21 @@ describe('Function: recommendForUser (REST)', () => {
         ],
       ),
     );
-    expect(() => recommendForUser(rec, undefined, {})).toThrow(
+    await expect(userRecommendations(rec, undefined, {}, env)).rejects.toThrow(
       new InvalidRequestError('Invalid request: userId is required', [
         { field: 'userId', message: 'is required' },
       ]),
     );
-    expect(() => recommendForUser(rec, 'u999', {})).toThrow(new UnknownUserError('u999'));
+    await expect(userRecommendations(rec, 'u999', {}, env)).rejects.toThrow(new UnknownUserError('u999'));
   });
 });
 
 describe('Function: similarVideos (REST)', () => {
-  it('answers like the body API', () => {
-    expect(similarVideos(rec, 'v001', { k: '2', exclude: 'v004' })).toEqual(
-      invoke(rec, { video_id: 'v001', k: 2, exclude: ['v004'] }),
+  it('answers like the body API', async () => {
+    expect(await similarVideos(rec, 'v001', { k: '2', exclude: 'v004' }, env)).toEqual(
+      await invoke(rec, { video_id: 'v001', k: 2, exclude: ['v004'] }, env),
     );
-    expect(() => similarVideos(rec, 'v999')).toThrow(new UnknownVideoError(['v999']));
-    expect(() => similarVideos(undefined, 'v001')).toThrow(ModelNotLoadedError);
+    await expect(similarVideos(rec, 'v999', undefined, env)).rejects.toThrow(new UnknownVideoError(['v999']));
   });
 });
 
@@ -277,21 +268,15 @@ describe('Function: parseJsonBody', () => {
       ]),
     );
   });
-});
 
-describe('Function: requireContentType', () => {
-  it('accepts JSON (parameters ignored, missing header allowed) and rejects others with 415', () => {
-    expect(requireContentType('Application/JSON; charset=utf-8')).toBe('application/json');
-    expect(requireContentType(undefined)).toBe('application/json');
-    expect(requireContentType('application/jsonlines', ['application/json', 'application/jsonlines'])).toBe(
-      'application/jsonlines',
+  it('refuses keys that could reach a prototype, as the Lambda parser does', () => {
+    expect(() => parseJsonBody('{"user_id":"u001","__proto__":{"admin":true}}')).toThrow(
+      forbiddenKey('__proto__'),
     );
-    expect(() => requireContentType('text/plain')).toThrow(
-      new TransportError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported Content-Type: text/plain'),
-    );
-    expect(failure(() => requireContentType('text/csv'))).toEqual({
-      status: 415,
-      body: { error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported Content-Type: text/csv' } },
+    expect(() => parseJsonBody('{"constructor":{"prototype":{}}}')).toThrow(forbiddenKey('constructor'));
+    expect(parseJsonBody('{"constructor":"ok","note":"__proto__ in a value"}')).toEqual({
+      constructor: 'ok',
+      note: '__proto__ in a value',
     });
   });
 });

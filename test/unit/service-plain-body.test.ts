@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { invoke, recommend } from '../../src/api/service.js';
 import { toErrorResponse } from '../../src/core/errors.js';
-import { fixtureRecommender } from '../helpers/api-cases.js';
+import { DEFAULT_LIMITS } from '../../src/core/limits.js';
+import { fixtureRecommender } from '../helpers/fixture-model.js';
 
 const rec = fixtureRecommender();
+const env = { limits: DEFAULT_LIMITS };
 
-/** The answer, or the status and body a target would send for what it throws. */
-function outcome(fn: () => unknown): unknown {
+/** The answer, or the status and body a target would send for what it rejects with. */
+async function outcome(fn: () => Promise<unknown>): Promise<unknown> {
   try {
-    return fn();
+    return await fn();
   } catch (error) {
     return toErrorResponse(error);
   }
@@ -38,18 +40,18 @@ const BODIES: Record<string, unknown>[] = [
 
 describe('Function: recommend (plain body fast path)', () => {
   for (const body of BODIES) {
-    it(`answers ${JSON.stringify(body).slice(0, 60)} as the zod path does`, () => {
+    it(`answers ${JSON.stringify(body).slice(0, 60)} as the zod path does`, async () => {
       // Act
-      const fast = outcome(() => recommend(rec, body));
-      const viaZod = outcome(() => recommend(rec, { ...body, ignored: true }));
+      const fast = await outcome(() => recommend(rec, body, env));
+      const viaZod = await outcome(() => recommend(rec, { ...body, ignored: true }, env));
       // Assess
       expect(fast).toEqual(viaZod);
     });
   }
 
-  it('answers the original request with the trimmed user id', () => {
+  it('answers the original request with the trimmed user id', async () => {
     // Act
-    const response = invoke(rec, { user_id: ' u001 ', k: 1 });
+    const response = await invoke(rec, { user_id: ' u001 ', k: 1 }, env);
     // Assess
     expect(response).toEqual({ userId: 'u001', recommendations: [{ videoId: 'v004', score: 1.25 }] });
   });

@@ -1,0 +1,303 @@
+/**
+ * The container's `serve` command as a real process (the bundled server with a test control channel,
+ * test/helpers/serve-harness.ts), over real sockets: the shared HTTP cases, and each fault the
+ * serving-runtime issue lists, broken on purpose.
+ */
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishModel } from '../../src/store/index.js';
+import { casesFor, urlOf } from '../helpers/api-cases.js';
+import { artifactOf, fixtureArtifact, fixtureModelData } from '../helpers/fixture-model.js';
+import { freePort } from '../helpers/moto.js';
+import {
+  harnessBundle,
+  logged,
+  pingStatus,
+  type ServeProcess,
+  startServe,
+  waitFor,
+} from '../helpers/serve-process.js';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'serve-test-'));
+let bundle: string;
+const running: ServeProcess[] = [];
+
+async function serve(env: Record<string, string>): Promise<ServeProcess> {
+  const server = startServe(bundle, { PORT: String(await freePort()), WORKERS: '2', ...env });
+  running.push(server);
+  return server;
+}
+
+async function ready(server: ServeProcess): Promise<void> {
+  await waitFor(async () => (await pingStatus(server.url)).status === 200, 20_000, `${server.url}/ping 200`);
+}
+
+/** A second model version: the fixture with u001's factors changed, so answers differ. */
+function secondVersion() {
+  const model = fixtureModelData();
+  model.userFactors.set([0, 1], 0);
+  return artifactOf(model);
+}
+
+beforeAll(async () => {
+  bundle = await harnessBundle();
+}, 60_000);
+
+afterAll(async () => {
+  for (const server of running) if (server.child.exitCode === null) server.child.kill('SIGKILL');
+});
+
+describe('Command: serve (shared HTTP cases over real sockets)', () => {
+  let server: ServeProcess;
+  let empty: ServeProcess;
+  beforeAll(async () => {
+    const dir = tmp();
+    await publishModel(dir, fixtureArtifact());
+    server = await serve({ MODEL_URI: dir });
+    empty = await serve({ MODEL_URI: tmp() });
+    await ready(server);
+  }, 60_000);
+
+  for (const apiCase of casesFor('container')) {
+    it(`answers the shared case: ${apiCase.name}`, async () => {
+      const target = apiCase.model === 'fixture' ? server : empty;
+      const response = await fetch(`${target.url}${urlOf(apiCase)}`, {
+        method: apiCase.request.method,
+        headers: apiCase.request.headers,
+        ...(apiCase.request.body === undefined ? {} : { body: apiCase.request.body }),
+      });
+      expect({ status: response.status, body: await response.json() }).toEqual(apiCase.expected);
+    });
+  }
+
+  it('says why there is no model: nothing published, next attempt in N s', async () => {
+    const body = (await (await fetch(`${empty.url}/ping`)).json()) as { error: { message: string } };
+    expect(body.error.message).toMatch(
+      /^No model loaded: attempt \d+ to load from .* failed \(No model published at .*latest\.json not found\); next attempt in \d+ s$/,
+    );
+  });
+
+  it('echoes the SageMaker custom attributes and serves the docs and the OpenAPI description', async () => {
+    const response = await fetch(`${server.url}/invocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'X-Amzn-SageMaker-Custom-Attributes': 'trace=abc' },
+      body: '{"user_id":"u001","k":1}',
+    });
+    const spec = (await (await fetch(`${server.url}/openapi.json`)).json()) as { openapi: string };
+    const page = await (await fetch(`${server.url}/docs`)).text();
+    const script = await fetch(`${server.url}/docs/swagger-ui-bundle.js`);
+    expect([response.status, response.headers.get('x-amzn-sagemaker-custom-attributes')]).toEqual([
+      200,
+      'trace=abc',
+    ]);
+    expect(spec.openapi).toBe('3.1.0');
+    expect(page).toContain("url: '/openapi.json'");
+    expect([script.status, (await script.text()).length > 100_000]).toEqual([200, true]);
+  });
+
+  it('writes one JSON access line per request from the request threads', async () => {
+    await fetch(`${server.url}/ping`, { headers: { 'x-amzn-requestid': 'req-access-1' } });
+    await waitFor(
+      () => logged(server, 'request').some((l) => l.reqId === 'req-access-1'),
+      5000,
+      'the access line',
+    );
+    expect(logged(server, 'request').find((l) => l.reqId === 'req-access-1')).toMatchObject({
+      level: 'info',
+      method: 'GET',
+      url: '/ping',
+      status: 200,
+      thread: expect.any(Number),
+    });
+  });
+});
+
+describe('Command: serve (start-up and fatal errors)', () => {
+  it('exits 1 with one line when the port is already in use', async () => {
+    const port = await freePort();
+    const blocker = createServer().listen(port, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const server = startServe(bundle, { PORT: String(port), MODEL_URI: tmp() });
+    expect(await server.exited).toBe(1);
+    blocker.close();
+    expect(server.stderr().trim().split('\n')).toEqual([
+      `serve: cannot listen on 127.0.0.1:${port}: EADDRINUSE`,
+    ]);
+  });
+
+  it('exits 1 with one line for an unusable MODEL_URI or MODEL_VERSION, and for a bad variable', async () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ MODEL_URI: 'ftp://x/y' }, /^serve: Model URI ftp:\/\/x\/y has an unsupported scheme/],
+      [{ MODEL_URI: tmp(), MODEL_VERSION: 'nope' }, /^serve: MODEL_VERSION "nope" is not a version id/],
+      [{ MODEL_URI: tmp(), MAX_K: 'many' }, /^serve: Invalid environment variable MAX_K must be an integer/],
+    ];
+    for (const [env, message] of cases) {
+      const server = startServe(bundle, { PORT: String(await freePort()), ...env });
+      expect(await server.exited).toBe(1);
+      const lines = server.stderr().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(message);
+    }
+  });
+
+  it('answers 503 until the model is published, then 200 from every thread and never 503 again', async () => {
+    const dir = tmp();
+    const server = await serve({ MODEL_URI: dir, MODEL_RETRY_MAX_SECONDS: '1' });
+    await waitFor(async () => (await pingStatus(server.url)).status === 503, 10_000, 'the 503 listener');
+    const seen: number[] = [];
+    let polling = true;
+    const poller = (async () => {
+      while (polling) seen.push((await pingStatus(server.url)).status);
+    })();
+    await publishModel(dir, fixtureArtifact());
+    await waitFor(() => seen.filter((s) => s === 200).length >= 50, 20_000, '50 answers 200');
+    polling = false;
+    await poller;
+    const firstOk = seen.indexOf(200);
+    expect(seen.slice(0, firstOk)).not.toContain(200);
+    expect(seen.slice(firstOk).filter((s) => s !== 200)).toEqual([]);
+  }, 40_000);
+});
+
+describe('Command: serve (broken on purpose)', () => {
+  it('replaces killed request threads and keeps serving; only requests on them fail', async () => {
+    const dir = tmp();
+    await publishModel(dir, fixtureArtifact());
+    const server = await serve({ MODEL_URI: dir });
+    await ready(server);
+    await server.send({ kill: 0 });
+    await server.send({ kill: 1 });
+    await waitFor(async () => (await pingStatus(server.url)).status === 200, 10_000, 'threads back');
+    const threads = (await server.send({ threads: true })) as {
+      threads: { slot: number; listening: boolean }[];
+    };
+    await waitFor(
+      async () =>
+        ((await server.send({ threads: true })) as typeof threads).threads.filter((t) => t.listening)
+          .length === 2,
+      10_000,
+      'both threads listening',
+    );
+    const answers = await Promise.all(Array.from({ length: 20 }, () => pingStatus(server.url)));
+    expect(answers.map((a) => a.status)).toEqual(new Array(20).fill(200));
+    expect(
+      logged(server, 'thread_exited')
+        .map((l) => l.slot)
+        .sort(),
+    ).toEqual([0, 1]);
+    expect(server.child.exitCode).toBeNull();
+  }, 40_000);
+
+  it('exits 0 on SIGTERM within SHUTDOWN_TIMEOUT_SECONDS, cutting a client that stalls its body', async () => {
+    const dir = tmp();
+    await publishModel(dir, fixtureArtifact());
+    const server = await serve({
+      MODEL_URI: dir,
+      SHUTDOWN_TIMEOUT_SECONDS: '3',
+      REQUEST_TIMEOUT_SECONDS: '120',
+    });
+    await ready(server);
+    const port = Number(new URL(server.url).port);
+    const stalled = connect(port, '127.0.0.1');
+    await new Promise((r) => stalled.once('connect', r));
+    stalled.write(
+      'POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"user_id"',
+    );
+    const cut = new Promise((r) => stalled.once('close', r));
+    await new Promise((r) => setTimeout(r, 300));
+    const started = Date.now();
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    await cut;
+    expect(Date.now() - started).toBeLessThan(3500);
+  }, 30_000);
+
+  it('cuts a client that never finishes its body after REQUEST_TIMEOUT_SECONDS', async () => {
+    const dir = tmp();
+    await publishModel(dir, fixtureArtifact());
+    const server = await serve({ MODEL_URI: dir, REQUEST_TIMEOUT_SECONDS: '2' });
+    await ready(server);
+    const stalled = connect(Number(new URL(server.url).port), '127.0.0.1');
+    let answer = '';
+    stalled.on('data', (chunk: Buffer) => {
+      answer += chunk.toString();
+    });
+    stalled.write('POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{');
+    const started = Date.now();
+    await new Promise((r) => stalled.once('close', r));
+    expect(Date.now() - started).toBeLessThan(6000);
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+  }, 20_000);
+
+  it('logs a garbage pointer once per content and keeps serving the version it has', async () => {
+    const dir = tmp();
+    const first = await publishModel(dir, fixtureArtifact());
+    const server = await serve({ MODEL_URI: dir, MODEL_REFRESH_SECONDS: '1' });
+    await ready(server);
+    writeFileSync(join(dir, 'latest.json'), '{ this is not json');
+    await new Promise((r) => setTimeout(r, 3500));
+    writeFileSync(join(dir, 'latest.json'), '{"version":"nope"}');
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(logged(server, 'pointer_invalid')).toHaveLength(2);
+    expect(await pingStatus(server.url)).toEqual({ status: 200, version: first.version });
+  }, 30_000);
+
+  it('refuses a corrupt version, then loads it on every thread once it is fixed in place', async () => {
+    const dir = tmp();
+    const first = await publishModel(dir, fixtureArtifact());
+    const server = await serve({ MODEL_URI: dir, MODEL_REFRESH_SECONDS: '1' });
+    await ready(server);
+    // Publish v2 with a flipped byte in items.bin: the pointer moves to a version that fails its sha256.
+    const second = secondVersion();
+    const good = second.files['items.bin']!;
+    const bad = Uint8Array.from(good);
+    bad[bad.length - 1] = (bad[bad.length - 1] as number) ^ 0xff;
+    const published = await publishModel(dir, { ...second, files: { ...second.files, 'items.bin': bad } });
+    await waitFor(() => logged(server, 'model_refused').length > 0, 10_000, 'the refusal');
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(logged(server, 'model_refused')).toHaveLength(1);
+    const during = await Promise.all(Array.from({ length: 20 }, () => pingStatus(server.url)));
+    expect(new Set(during.map((p) => p.version))).toEqual(new Set([first.version]));
+    // Fix items.bin in place (same pointer, same version): every thread moves to it, none stays behind.
+    const itemsPath = join(dir, 'models', published.version, 'items.bin');
+    writeFileSync(`${itemsPath}.tmp`, good);
+    copyFileSync(`${itemsPath}.tmp`, itemsPath);
+    await waitFor(
+      async () => (await pingStatus(server.url)).version === published.version,
+      10_000,
+      'the fixed version',
+    );
+    const after = await Promise.all(Array.from({ length: 30 }, () => pingStatus(server.url)));
+    expect(new Set(after.map((p) => p.version))).toEqual(new Set([published.version]));
+    expect(readFileSync(itemsPath).equals(Buffer.from(good))).toBe(true);
+  }, 40_000);
+
+  it('switches every thread to a new version together: once seen, the old version never answers again', async () => {
+    const dir = tmp();
+    const first = await publishModel(dir, fixtureArtifact());
+    const server = await serve({ MODEL_URI: dir, MODEL_REFRESH_SECONDS: '1' });
+    await ready(server);
+    const versions: string[] = [];
+    let polling = true;
+    const pollers = Array.from({ length: 4 }, async () => {
+      while (polling) {
+        const { version } = await pingStatus(server.url);
+        if (version) versions.push(version);
+      }
+    });
+    const second = await publishModel(dir, secondVersion());
+    await waitFor(
+      () => versions.filter((v) => v === second.version).length >= 100,
+      20_000,
+      'the new version',
+    );
+    polling = false;
+    await Promise.all(pollers);
+    const firstNew = versions.indexOf(second.version);
+    expect(versions.slice(0, firstNew).every((v) => v === first.version)).toBe(true);
+    expect(versions.slice(firstNew).filter((v) => v !== second.version)).toEqual([]);
+  }, 40_000);
+});
