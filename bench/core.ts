@@ -4,7 +4,7 @@
  * a naive map + sort. Prints milliseconds per query (median of several runs) and the ratio to the floor.
  */
 import { createDotKernel } from '../src/kernels/dot-kernel.js';
-import { topKDot } from '../src/ranking/top-k.js';
+import { topKDot } from '../src/ranking/index.js';
 
 const FACTORS = 64;
 const K = 10;

@@ -1,138 +1,90 @@
 /**
- * Load time of a 100k-video model: verify-only (in memory), from a local directory, and from the S3
- * emulator (moto on loopback) with single and parallel ranged GETs. Prints numbers; asserts nothing.
- * Usage: npm run bench:load [-- --videos 100000 --users 50000 --factors 64 --per-user 40 --reps 5]
+ * `npm run bench:load [-- --videos 100000 --users 50000 --reps 5]`
+ *
+ * Model load time, the part of a cold start that grows with the model: one version (synthetic, format
+ * 2, generated once into bench/.data) loaded as a server loads it (`loadHandle`: items.bin read and
+ * verified into shared scoring memory), with users on demand and with users preloaded, from a local
+ * directory and from the S3 emulator (moto on loopback). Prints medians; asserts nothing.
+ * @module
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { decodeModel } from '../src/artifact/decode.js';
-import { encodeModel } from '../src/artifact/encode.js';
-import type { ModelData } from '../src/core/model-data.js';
-import { createModelStore } from '../src/store/model-store.js';
-import { publishModel } from '../src/store/publish.js';
-import { startMoto } from '../test/helpers/moto.js';
-import { seededRandom } from '../test/helpers/tiny-model.js';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { POINTER_FILE, pointerSchema } from '../src/artifact/index.js';
+import { loadHandle } from '../src/serving/index.js';
+import { openArtifactSource } from '../src/store/index.js';
+import { startMoto } from '../tools/moto.js';
+import { median } from './load-tools.js';
+import { generateScaleModel, SCALE_DEFAULTS } from './scale-model.js';
 
 const { values } = parseArgs({
   options: {
     videos: { type: 'string', default: '100000' },
     users: { type: 'string', default: '50000' },
-    factors: { type: 'string', default: '64' },
-    'per-user': { type: 'string', default: '40' },
     reps: { type: 'string', default: '5' },
   },
 });
-const videos = Number(values.videos);
-const users = Number(values.users);
-const factors = Number(values.factors);
-const perUser = Number(values['per-user']);
-const reps = Number(values.reps);
+const shape = { ...SCALE_DEFAULTS, videos: Number(values.videos), users: Number(values.users), groups: 200 };
+const dir = join(
+  fileURLToPath(new URL('.', import.meta.url)),
+  '.data',
+  `load-${shape.videos}x${shape.users}`,
+);
+if (!existsSync(join(dir, POINTER_FILE))) await generateScaleModel(dir, shape, () => {});
 
-function syntheticModel(): ModelData {
-  const random = seededRandom(7);
-  const indptr = new Int32Array(users + 1);
-  const indices = new Int32Array(users * perUser);
-  const data = new Float32Array(users * perUser);
-  const popularity = new Float32Array(videos);
-  const row = new Set<number>();
-  let nnz = 0;
-  for (let u = 0; u < users; u++) {
-    row.clear();
-    // Squaring skews picks toward low ids: a long-tail popularity, as real catalogues have.
-    while (row.size < Math.min(perUser, videos)) row.add(Math.floor(random() ** 2 * videos));
-    for (const v of [...row].sort((a, b) => a - b)) {
-      indices[nnz] = v;
-      data[nnz] = 1 + Math.floor(random() * 3);
-      popularity[v] = popularity[v]! + data[nnz]!;
-      nnz++;
-    }
-    indptr[u + 1] = nnz;
+async function uploadDir(client: S3Client, bucket: string, root: string, prefix = ''): Promise<void> {
+  for (const entry of readdirSync(join(root, prefix), { withFileTypes: true })) {
+    const key = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) await uploadDir(client, bucket, root, key);
+    else
+      await client.send(
+        new PutObjectCommand({ Bucket: bucket, Key: `model/${key}`, Body: readFileSync(join(root, key)) }),
+      );
   }
-  return {
-    factors,
-    userIds: Array.from({ length: users }, (_, i) => `user-${i}`),
-    videoIds: Array.from({ length: videos }, (_, i) => `video-${i}`),
-    userFactors: Float32Array.from({ length: users * factors }, () => random() - 0.5),
-    itemFactors: Float32Array.from({ length: videos * factors }, () => random() - 0.5),
-    seen: {
-      rows: users,
-      cols: videos,
-      indptr,
-      indices: indices.subarray(0, nnz),
-      data: data.subarray(0, nnz),
-    },
-    popularity,
-    metadata: Array.from({ length: videos }, (_, i) => ({
-      title: `Video ${i}`,
-      language: i % 3 ? 'en' : 'es',
-    })),
-  };
 }
 
-async function timeIt(label: string, run: () => Promise<unknown> | unknown): Promise<void> {
-  const ms: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const start = performance.now();
-    await run();
-    ms.push(performance.now() - start);
+async function timeLoads(uri: string, preloadUsersBytes: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let r = 0; r < Number(values.reps); r++) {
+    const source = openArtifactSource(uri, { forcePathStyle: true });
+    const started = performance.now();
+    const read = await source.readPointer();
+    if (!read.changed || !read.pointer) throw new Error('no pointer');
+    await loadHandle(source, pointerSchema.parse(read.pointer), false, { slots: 2, preloadUsersBytes });
+    times.push(performance.now() - started);
   }
-  ms.sort((a, b) => a - b);
-  const median = ms[Math.floor(ms.length / 2)]!;
-  console.log(
-    `${label.padEnd(44)} median ${median.toFixed(0).padStart(6)} ms   min ${ms[0]!.toFixed(0).padStart(6)} ms   (${reps} runs)`,
-  );
+  return times;
 }
 
-const MiB = 1024 * 1024;
-let start = performance.now();
-const model = syntheticModel();
+const pointer = pointerSchema.parse(JSON.parse(readFileSync(join(dir, POINTER_FILE), 'utf8')));
+const manifest = JSON.parse(readFileSync(join(dir, pointer.manifest), 'utf8')) as {
+  items: { bytes: number };
+  users: { bytes: number };
+};
 console.log(
-  `model: ${users} users x ${videos} videos x ${factors} factors, ${model.seen.indices.length} interactions (built in ${(performance.now() - start).toFixed(0)} ms)`,
+  `bench:load  ${shape.videos} videos x ${shape.users} users x ${shape.factors} factors: items.bin ${(manifest.items.bytes / 2 ** 20).toFixed(1)} MiB, users.bin ${(manifest.users.bytes / 2 ** 20).toFixed(1)} MiB; median of ${values.reps} (min)`,
 );
-start = performance.now();
-const artifact = encodeModel(model, {
-  params: { factors, regularization: 0.01, alpha: 1, iterations: 15, cgSteps: 3, threads: 1, seed: 42 },
-  datasetDigest: 'synthetic',
-});
-console.log(
-  `encode: ${(performance.now() - start).toFixed(0)} ms, bundle ${(artifact.bundle.byteLength / MiB).toFixed(1)} MiB`,
-);
-console.log(`node ${process.version}; machine shared with other sessions: numbers are noisy`);
-
-await timeIt('decode + verify (in memory, no I/O)', () => decodeModel(artifact.manifest, artifact.bundle));
-
-const dir = await mkdtemp(join(tmpdir(), 'bench-load-'));
 const moto = await startMoto();
 try {
-  await publishModel(dir, artifact);
-  await timeIt('load from local directory', () => createModelStore({ uri: dir, prepare: (m) => m }).load());
-
-  const s3 = new S3Client({ forcePathStyle: true });
-  await s3.send(new CreateBucketCommand({ Bucket: 'bench' }));
-  start = performance.now();
-  await publishModel('s3://bench/models', artifact, {}, { s3 });
-  console.log(`publish to S3 emulator (multipart): ${(performance.now() - start).toFixed(0)} ms`);
-  for (const [partSize, concurrency] of [
-    [1024 * MiB, 1],
-    [8 * MiB, 1],
-    [8 * MiB, 4],
+  const client = new S3Client({ forcePathStyle: true });
+  await client.send(new CreateBucketCommand({ Bucket: 'bench' }));
+  await uploadDir(client, 'bench', dir);
+  for (const [where, uri] of [
+    ['directory', dir],
+    ['S3 emulator', 's3://bench/model'],
   ] as const) {
-    await timeIt(
-      `load from S3 emulator, ${partSize >= 1024 * MiB ? 'one GET' : `${partSize / MiB} MiB parts x${concurrency}`}`,
-      () =>
-        createModelStore({
-          uri: 's3://bench/models',
-          s3,
-          ranged: { partSize, concurrency },
-          prepare: (m) => m,
-        }).load(),
-    );
+    for (const [users, preload] of [
+      ['users on demand', 0],
+      ['users preloaded', Number.POSITIVE_INFINITY],
+    ] as const) {
+      const ms = await timeLoads(uri, preload);
+      console.log(
+        `  ${where.padEnd(12)} ${users.padEnd(16)} ${median(ms).toFixed(0).padStart(6)} ms (${Math.min(...ms).toFixed(0)})`,
+      );
+    }
   }
-  s3.destroy();
 } finally {
   await moto.stop();
-  await rm(dir, { recursive: true, force: true });
 }

@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { ALS_DEFAULTS, trainAls } from '../src/als/train.js';
+import { ALS_DEFAULTS, trainAls } from '../src/als/index.js';
 import type { AlsParams, Csr } from '../src/core/model-data.js';
 import { evaluateSplit } from '../training/evaluate.js';
 import { buildInteractions } from '../training/features.js';

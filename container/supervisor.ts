@@ -90,61 +90,70 @@ function listenExclusive(http: HttpServer, config: Config): Promise<void> {
   });
 }
 
-/**
- * Starts serving: the runtime, the 503 listener, and (once a model is there) the request threads.
- * @throws FatalError when the port cannot be bound; ConfigInvalidError for a bad MODEL_URI or MODEL_VERSION
- */
-export async function startSupervisor(config: Config, options: SupervisorOptions): Promise<Supervisor> {
-  const { log } = options;
-  const runtime = runtimeFromConfig(config, { log, drive: 'timers', slots: options.threads });
-  const control = new SharedArrayBuffer(4 * (1 + options.threads));
-  const words = new Int32Array(control);
-  let placeholder: HttpServer | undefined = placeholderServer(config, runtime, log);
-  await listenExclusive(placeholder, config);
-  log.info('listening', { port: config.port, threads: options.threads, state: 'loading model' });
-
-  const threads = new Map<number, Thread>();
-  const models = new Map<number, ModelHandle>();
-  let generation = 0;
-  let active = 0;
-  let stopping = false;
-  let exitCode = 0;
-  let finish: () => void = () => {};
-  const done = new Promise<number>((resolve) => {
-    finish = () => resolve(exitCode);
+/** The supervisor's state and its reactions to threads, model swaps and signals. */
+class SupervisorState {
+  readonly threads = new Map<number, Thread>();
+  private readonly words: Int32Array;
+  private readonly models = new Map<number, ModelHandle>();
+  private readonly waiters: { generation: number; resolve: () => void }[] = [];
+  private generation = 0;
+  private active = 0;
+  private stopping = false;
+  private exitCode = 0;
+  private finish: () => void = () => {};
+  readonly done = new Promise<number>((resolve) => {
+    this.finish = () => resolve(this.exitCode);
   });
-  const waiters: { generation: number; resolve: () => void }[] = [];
+  private installing = Promise.resolve();
+  private watchdog: NodeJS.Timeout | undefined;
 
-  const send = (thread: Thread, message: ToThread): void => thread.worker.postMessage(message);
-  const allOpened = (gen: number): boolean => [...threads.values()].every((t) => t.opened.has(gen));
-  const settleWaiters = (): void => {
-    for (const w of [...waiters]) {
+  constructor(
+    private readonly config: Config,
+    private readonly options: SupervisorOptions,
+    readonly runtime: ModelRuntime,
+    private placeholder: HttpServer | undefined,
+    private readonly control: SharedArrayBuffer,
+  ) {
+    this.words = new Int32Array(control);
+  }
+
+  private get log(): Log {
+    return this.options.log;
+  }
+
+  private send(thread: Thread, message: ToThread): void {
+    thread.worker.postMessage(message);
+  }
+
+  private settleWaiters(): void {
+    const allOpened = (gen: number): boolean => [...this.threads.values()].every((t) => t.opened.has(gen));
+    for (const w of [...this.waiters]) {
       if (allOpened(w.generation)) {
-        waiters.splice(waiters.indexOf(w), 1);
+        this.waiters.splice(this.waiters.indexOf(w), 1);
         w.resolve();
       }
     }
-  };
+  }
 
-  const fatal = (message: string): void => {
-    log.error('fatal', { reason: message });
-    exitCode = 1;
-    void shutdown('fatal');
-  };
+  private fatal(message: string): void {
+    this.log.error('fatal', { reason: message });
+    this.exitCode = 1;
+    void this.shutdown('fatal');
+  }
 
-  const onMessage = (thread: Thread, message: FromThread): void => {
+  private onMessage(thread: Thread, message: FromThread): void {
     switch (message.type) {
       case 'log':
-        options.writeLines(message.text);
+        this.options.writeLines(message.text);
         return;
       case 'opened':
         thread.opened.add(message.generation);
-        if (message.generation === active && !placeholder && !thread.listening)
-          send(thread, { type: 'listen' });
-        settleWaiters();
+        if (message.generation === this.active && !this.placeholder && !thread.listening)
+          this.send(thread, { type: 'listen' });
+        this.settleWaiters();
         return;
       case 'open-failed':
-        log.error('thread_open_failed', {
+        this.log.error('thread_open_failed', {
           slot: thread.slot,
           generation: message.generation,
           error: message.message,
@@ -156,25 +165,25 @@ export async function startSupervisor(config: Config, options: SupervisorOptions
         thread.failedStarts = 0;
         return;
       case 'listen-failed':
-        fatal(
-          `request thread ${thread.slot} cannot listen on ${config.host}:${config.port}: ${message.message}`,
+        this.fatal(
+          `request thread ${thread.slot} cannot listen on ${this.config.host}:${this.config.port}: ${message.message}`,
         );
         return;
     }
-  };
+  }
 
-  const spawn = (slot: number, failedStarts: number): void => {
+  spawn(slot: number, failedStarts: number): void {
     const data: ThreadData = {
       slot,
-      config,
-      control,
-      models: [...models]
-        .filter(([gen]) => gen >= active)
+      config: this.config,
+      control: this.control,
+      models: [...this.models]
+        .filter(([gen]) => gen >= this.active)
         .map(([gen, handle]) => ({ generation: gen, handle })),
     };
-    const worker = new Worker(options.entry, {
+    const worker = new Worker(this.options.entry, {
       workerData: data,
-      execArgv: options.workerExecArgv ?? process.execArgv,
+      execArgv: this.options.workerExecArgv ?? process.execArgv,
     });
     const thread: Thread = {
       slot,
@@ -185,126 +194,153 @@ export async function startSupervisor(config: Config, options: SupervisorOptions
       lastBeat: 0,
       lastBeatAt: Date.now(),
     };
-    threads.set(slot, thread);
-    worker.on('message', (message: FromThread) => onMessage(thread, message));
-    worker.on('error', (error) => log.error('thread_failed', { slot, error: errorFields(error).message }));
-    worker.on('exit', (code) => onExit(thread, code));
-  };
+    this.threads.set(slot, thread);
+    worker.on('message', (message: FromThread) => this.onMessage(thread, message));
+    worker.on('error', (error) =>
+      this.log.error('thread_failed', { slot, error: errorFields(error).message }),
+    );
+    worker.on('exit', (code) => this.onExit(thread, code));
+  }
 
-  const onExit = (thread: Thread, code: number): void => {
-    if (threads.get(thread.slot) !== thread) return;
-    threads.delete(thread.slot);
-    settleWaiters();
-    if (stopping) {
-      if (threads.size === 0) finish();
+  /** A thread ended: replaced with backoff, unless every thread keeps failing before it serves. */
+  private onExit(thread: Thread, code: number): void {
+    if (this.threads.get(thread.slot) !== thread) return;
+    this.threads.delete(thread.slot);
+    this.settleWaiters();
+    if (this.stopping) {
+      if (this.threads.size === 0) this.finish();
       return;
     }
     const failedStarts = thread.listening ? 0 : thread.failedStarts + 1;
-    log.error('thread_exited', {
+    const delay = Math.min(10_000, 100 * 2 ** failedStarts);
+    this.log.error('thread_exited', {
       slot: thread.slot,
       code,
-      listening: thread.listening,
-      restartingIn: 'backoff',
+      wasListening: thread.listening,
+      restartInMs: delay,
     });
-    const anyListening = [...threads.values()].some((t) => t.listening);
+    const anyListening = [...this.threads.values()].some((t) => t.listening);
     if (failedStarts >= MAX_FAILED_STARTS && !anyListening) {
-      fatal(
+      this.fatal(
         `request thread ${thread.slot} failed ${failedStarts} times in a row before serving and no thread is serving`,
       );
       return;
     }
-    setTimeout(
-      () => {
-        if (!stopping && !threads.has(thread.slot)) spawn(thread.slot, failedStarts);
-      },
-      Math.min(10_000, 100 * 2 ** failedStarts),
-    );
-  };
+    setTimeout(() => {
+      if (!this.stopping && !this.threads.has(thread.slot)) this.spawn(thread.slot, failedStarts);
+    }, delay);
+  }
+
+  /** Queues `handle` to become every thread's version (swaps happen one at a time). */
+  swap(handle: ModelHandle): void {
+    this.installing = this.installing
+      .then(() => this.install(handle))
+      .catch((error: unknown) => this.log.error('install_failed', { error: errorFields(error).message }));
+  }
 
   /** Makes `handle` the version of every thread: each opens it, then one atomic store switches all. */
-  const install = async (handle: ModelHandle): Promise<void> => {
-    const gen = ++generation;
-    models.set(gen, handle);
+  private async install(handle: ModelHandle): Promise<void> {
+    const gen = ++this.generation;
+    this.models.set(gen, handle);
     if (gen === 1) {
-      for (let slot = 0; slot < options.threads; slot++) spawn(slot, 0);
+      for (let slot = 0; slot < this.options.threads; slot++) this.spawn(slot, 0);
     } else {
-      for (const thread of threads.values()) send(thread, { type: 'open', generation: gen, handle });
+      for (const thread of this.threads.values())
+        this.send(thread, { type: 'open', generation: gen, handle });
     }
     await new Promise<void>((resolve) => {
-      waiters.push({ generation: gen, resolve });
-      settleWaiters();
+      this.waiters.push({ generation: gen, resolve });
+      this.settleWaiters();
     });
-    if (stopping) return;
-    Atomics.store(words, ACTIVE, gen);
-    active = gen;
-    for (const old of [...models.keys()]) if (old < gen) models.delete(old);
-    for (const thread of threads.values()) send(thread, { type: 'retain', generations: [gen] });
-    if (placeholder) {
-      const closing = placeholder;
-      placeholder = undefined;
+    if (this.stopping) return;
+    Atomics.store(this.words, ACTIVE, gen);
+    this.active = gen;
+    for (const old of [...this.models.keys()]) if (old < gen) this.models.delete(old);
+    for (const thread of this.threads.values()) this.send(thread, { type: 'retain', generations: [gen] });
+    if (this.placeholder) {
+      const closing = this.placeholder;
+      this.placeholder = undefined;
       await closing.drain(Date.now() + 1000);
-      for (const thread of threads.values()) if (thread.opened.has(gen)) send(thread, { type: 'listen' });
+      for (const thread of this.threads.values())
+        if (thread.opened.has(gen)) this.send(thread, { type: 'listen' });
     }
-    log.info('model_active', { version: handle.version, generation: gen, threads: threads.size });
-  };
-  let installing = Promise.resolve();
-  runtime.onSwap((handle) => {
-    installing = installing
-      .then(() => install(handle))
-      .catch((error: unknown) => log.error('install_failed', { error: errorFields(error).message }));
-  });
+    this.log.info('model_active', { version: handle.version, generation: gen, threads: this.threads.size });
+  }
 
-  const watchdog = setInterval(() => {
-    const now = Date.now();
-    for (const thread of threads.values()) {
-      const beat = Atomics.load(words, heartbeatWord(thread.slot));
-      if (beat !== thread.lastBeat) {
-        thread.lastBeat = beat;
-        thread.lastBeatAt = now;
-      } else if (now - thread.lastBeatAt > WATCHDOG_MS) {
-        log.error('thread_stuck', { slot: thread.slot, silentMs: now - thread.lastBeatAt });
-        thread.lastBeatAt = now;
-        void thread.worker.terminate();
+  /** Replaces a thread whose heartbeat stopped for WATCHDOG_MS (a stuck event loop). */
+  startWatchdog(): void {
+    this.watchdog = setInterval(() => {
+      const now = Date.now();
+      for (const thread of this.threads.values()) {
+        const beat = Atomics.load(this.words, heartbeatWord(thread.slot));
+        if (beat !== thread.lastBeat) {
+          thread.lastBeat = beat;
+          thread.lastBeatAt = now;
+        } else if (now - thread.lastBeatAt > WATCHDOG_MS) {
+          this.log.error('thread_stuck', { slot: thread.slot, silentMs: now - thread.lastBeatAt });
+          thread.lastBeatAt = now;
+          void thread.worker.terminate();
+        }
       }
-    }
-  }, 5000);
-  watchdog.unref();
+    }, 5000);
+    this.watchdog.unref();
+  }
 
-  const shutdown = async (reason: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    runtime.stop();
-    clearInterval(watchdog);
-    log.info('shutting_down', { reason, threads: threads.size });
-    const deadline = Date.now() + config.shutdownTimeoutSeconds * 1000 - 500;
-    const closing = placeholder?.drain(deadline);
-    for (const thread of threads.values()) send(thread, { type: 'shutdown', deadline });
-    if (threads.size === 0) finish();
+  /** Drains every thread and ends within SHUTDOWN_TIMEOUT_SECONDS, cutting what is left. */
+  async shutdown(reason: string): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.runtime.stop();
+    clearInterval(this.watchdog);
+    this.log.info('shutting_down', { reason, threads: this.threads.size });
+    const deadline = Date.now() + this.config.shutdownTimeoutSeconds * 1000 - 500;
+    const closing = this.placeholder?.drain(deadline);
+    for (const thread of this.threads.values()) this.send(thread, { type: 'shutdown', deadline });
+    if (this.threads.size === 0) this.finish();
     await closing;
-    // Threads past the deadline are cut: SIGTERM must end within SHUTDOWN_TIMEOUT_SECONDS.
     const cut = setTimeout(
       () => {
-        for (const thread of threads.values()) void thread.worker.terminate();
+        for (const thread of this.threads.values()) void thread.worker.terminate();
       },
       Math.max(0, deadline - Date.now()) + 250,
     );
-    await done;
+    await this.done;
     clearTimeout(cut);
-  };
+  }
+}
 
+/**
+ * Starts serving: the runtime, the 503 listener, and (once a model is there) the request threads.
+ * @throws FatalError when the port cannot be bound; ConfigInvalidError for a bad MODEL_URI or MODEL_VERSION
+ */
+export async function startSupervisor(config: Config, options: SupervisorOptions): Promise<Supervisor> {
+  const { log } = options;
+  const runtime = runtimeFromConfig(config, { log, drive: 'timers', slots: options.threads });
+  const placeholder = placeholderServer(config, runtime, log);
+  await listenExclusive(placeholder, config);
+  log.info('listening', { port: config.port, threads: options.threads, state: 'loading model' });
+  const state = new SupervisorState(
+    config,
+    options,
+    runtime,
+    placeholder,
+    new SharedArrayBuffer(4 * (1 + options.threads)),
+  );
+  runtime.onSwap((handle) => state.swap(handle));
+  state.startWatchdog();
   void runtime.start();
   return {
     runtime,
     threads: () =>
-      [...threads.values()].map((t) => ({
+      [...state.threads.values()].map((t) => ({
         slot: t.slot,
         threadId: t.worker.threadId,
         listening: t.listening,
       })),
     async kill(slot) {
-      await threads.get(slot)?.worker.terminate();
+      await state.threads.get(slot)?.worker.terminate();
     },
-    shutdown,
-    done,
+    shutdown: (reason) => state.shutdown(reason),
+    done: state.done,
   };
 }

@@ -8,7 +8,7 @@ import { isAbsolute, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
-import { ALS_DEFAULTS } from '../src/als/train.js';
+import { ALS_DEFAULTS } from '../src/als/index.js';
 import { ConfigInvalidError } from '../src/core/errors.js';
 import { DEFAULT_MAX_BAD_FRACTION } from './bad-rows.js';
 import type { TrainingOptions } from './pipeline.js';

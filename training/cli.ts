@@ -6,7 +6,7 @@
  */
 
 import { ConfigInvalidError } from '../src/core/errors.js';
-import { loadConfig } from '../src/serving/config.js';
+import { loadConfig } from '../src/serving/index.js';
 import { buildProgram, parseCliOptions } from './cli-options.js';
 import { runTraining } from './pipeline.js';
 import { createCliReporter } from './progress.js';

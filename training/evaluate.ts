@@ -8,7 +8,7 @@
 import type { Csr } from '../src/core/model-data.js';
 import { videoPopularity } from '../src/core/popularity.js';
 import { createDotKernel } from '../src/kernels/dot-kernel.js';
-import { topKDot, topKValues } from '../src/ranking/top-k.js';
+import { topKDot, topKValues } from '../src/ranking/index.js';
 import { cutoffs, type RankingMetrics, rankingMetrics } from './metrics.js';
 
 /** Metrics at k = 1..maxK for the model and the baseline. */

@@ -4,8 +4,8 @@
  * published beside the artifacts.
  * @module
  */
-import type { EncodedArtifact } from '../src/artifact/encode.js';
-import type { PublishResult } from '../src/store/publish.js';
+import type { EncodedArtifact } from '../src/artifact/index.js';
+import type { PublishResult } from '../src/store/index.js';
 import type { Evaluation } from './evaluate.js';
 import type { Interactions } from './features.js';
 import type { TrainingOptions, TrainingReporter } from './run-options.js';

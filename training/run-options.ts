@@ -4,7 +4,7 @@
  * @module
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { IterationInfo } from '../src/als/train.js';
+import type { IterationInfo } from '../src/als/index.js';
 import type { AlsParams } from '../src/core/model-data.js';
 import type { EventLayout, EventLayoutName } from './read-events.js';
 

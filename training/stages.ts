@@ -11,11 +11,11 @@
  * @module
  */
 import { join } from 'node:path';
-import { trainAls } from '../src/als/train.js';
-import { type EncodedArtifact, encodeModel } from '../src/artifact/encode.js';
+import { trainAls } from '../src/als/index.js';
+import { type EncodedArtifact, encodeModel } from '../src/artifact/index.js';
 import type { AlsParams, Csr, ModelData, VideoMeta } from '../src/core/model-data.js';
 import { videoPopularity } from '../src/core/popularity.js';
-import { type PublishResult, publishModel } from '../src/store/publish.js';
+import { type PublishResult, publishModel } from '../src/store/index.js';
 import { formatBadRows } from './bad-rows.js';
 import { type Evaluation, evaluateSplit } from './evaluate.js';
 import { buildInteractions, type Interactions } from './features.js';

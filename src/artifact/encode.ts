@@ -6,13 +6,12 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { gramMatrix } from '../als/fold-in.js';
+import { gramMatrix } from '../als/index.js';
 import { ArtifactInvalidError } from '../core/errors.js';
 import { idHash } from '../core/id-hash.js';
 import { buildIdTable } from '../core/id-table.js';
 import type { AlsParams, ModelData, VideoMeta } from '../core/model-data.js';
-import { buildIvf, IVF_MIN_ITEMS, type IvfIndex, type IvfOptions } from '../ranking/ivf.js';
-import { topKValues } from '../ranking/top-k.js';
+import { buildIvf, IVF_MIN_ITEMS, type IvfIndex, type IvfOptions, topKValues } from '../ranking/index.js';
 import {
   FORMAT_VERSION,
   type IndexInfo,

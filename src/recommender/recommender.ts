@@ -9,7 +9,7 @@
  * @module
  */
 
-import { foldInUser } from '../als/fold-in.js';
+import { foldInUser } from '../als/index.js';
 import type { IndexInfo, ItemSideView } from '../artifact/index.js';
 import { InvalidRequestError, UnknownUserError, UnknownVideoError } from '../core/errors.js';
 import type { AlsParams } from '../core/model-data.js';
@@ -108,53 +108,62 @@ function checkK(k: number): void {
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
 }
 
-/**
- * Builds a recommender over a loaded model; cheap (views only), so every thread builds its own.
- * @example
- * const rec = createRecommender(model);
- * (await rec.recommendForUser('u001', { k: 3 })).items; // [{ videoId: 'v005', score: 0.91 }, ...]
- */
-export function createRecommender(model: ServingModel, scoring: ScoringOptions = {}): Recommender {
-  const { items } = model;
-  const f = items.factors;
-  const ivf = !scoring.exact && items.ivf ? { ...items.ivf, dim: f } : undefined;
-  const nprobe = scoring.nprobe ?? (model.index.kind === 'ivf' ? model.index.nprobe : 1);
-  // A filtered candidate list shorter than what the probe would scan is cheaper to score exactly.
-  const exactBelow = ivf ? Math.ceil((nprobe * items.videos) / ivf.lists) : Number.POSITIVE_INFINITY;
+/** Scoring over one model's item side: candidate rows, exclusions, ranking (ANN or exact), results. */
+class ItemScoring {
+  private readonly f: number;
+  private readonly ivf: (NonNullable<ItemSideView['ivf']> & { dim: number }) | undefined;
+  private readonly nprobe: number;
+  /** A filtered candidate list shorter than what the probe would scan is cheaper to score exactly. */
+  private readonly exactBelow: number;
 
-  const rowsOf = (ids: readonly string[]): Int32Array => {
+  constructor(
+    private readonly model: ServingModel,
+    scoring: ScoringOptions,
+  ) {
+    const { items } = model;
+    this.f = items.factors;
+    this.ivf = !scoring.exact && items.ivf ? { ...items.ivf, dim: items.factors } : undefined;
+    this.nprobe = scoring.nprobe ?? (model.index.kind === 'ivf' ? model.index.nprobe : 1);
+    this.exactBelow = this.ivf
+      ? Math.ceil((this.nprobe * items.videos) / this.ivf.lists)
+      : Number.POSITIVE_INFINITY;
+  }
+
+  rowsOf(ids: readonly string[]): Int32Array {
     const rows: number[] = [];
     for (const id of ids) {
-      const row = items.videoIds.indexOf(id);
+      const row = this.model.items.videoIds.indexOf(id);
       if (row >= 0) rows.push(row);
     }
     return sortedUnique(rows);
-  };
+  }
 
   /** Candidate rows from allow-list and metadata filter; undefined means every video. */
-  const candidatesOf = (options: SelectionOptions): Int32Array | undefined => {
-    let rows = options.allow ? rowsOf(options.allow) : undefined;
+  candidatesOf(options: SelectionOptions): Int32Array | undefined {
+    let rows = options.allow ? this.rowsOf(options.allow) : undefined;
     const filter = options.filter;
     if (filter && (filter.language !== undefined || filter.tags !== undefined)) {
-      if (!items.metadata) {
+      const metadata = this.model.items.metadata;
+      if (!metadata) {
         const rule = 'cannot be used: this model carries no video metadata';
         throw new InvalidRequestError(`Invalid request: filter ${rule}`, [
           { field: 'filter', message: rule },
         ]);
       }
-      const kept = filterRows(items.metadata, filter);
+      const kept = filterRows(metadata, filter);
       if (kept) rows = rows ? intersectSorted(rows, kept) : kept;
     }
     return rows;
-  };
+  }
 
-  const excludedOf = (options: SelectionOptions, extra: Int32Array | undefined): Int32Array | undefined => {
-    const listed = options.exclude?.length ? rowsOf(options.exclude) : undefined;
+  excludedOf(options: SelectionOptions, extra: Int32Array | undefined): Int32Array | undefined {
+    const listed = options.exclude?.length ? this.rowsOf(options.exclude) : undefined;
     if (listed && extra) return unionAll([listed, extra]);
     return listed ?? extra;
-  };
+  }
 
-  const toItems = (top: TopK, includeMetadata: boolean | undefined): ScoredVideo[] => {
+  toItems(top: TopK, includeMetadata: boolean | undefined): ScoredVideo[] {
+    const { items } = this.model;
     const out: ScoredVideo[] = [];
     for (let i = 0; i < top.indices.length; i++) {
       const row = top.indices[i] as number;
@@ -163,42 +172,45 @@ export function createRecommender(model: ServingModel, scoring: ScoringOptions =
       out.push(item);
     }
     return out;
-  };
+  }
 
-  const rank = (
+  /** The k best rows for `query`: the probed ANN lists scored exactly, or every candidate. */
+  rank(
     query: ArrayLike<number>,
     k: number,
     select: { candidates: Int32Array | undefined; excluded: Int32Array | undefined; rowScale?: Float32Array },
-  ): TopK => {
-    const options = { ...select, kernel: model.kernels?.items };
-    if (!ivf || (select.candidates && select.candidates.length <= exactBelow)) {
-      return topKDot(items.itemFactors, f, query, k, options);
+  ): TopK {
+    checkK(k);
+    const { items, kernels } = this.model;
+    const options = { ...select, kernel: kernels?.items };
+    if (!this.ivf || (select.candidates && select.candidates.length <= this.exactBelow)) {
+      return topKDot(items.itemFactors, this.f, query, k, options);
     }
-    const lists = probeLists(ivf, query, nprobe, model.kernels?.centroids);
-    return topKDotLists(items.itemFactors, f, query, k, lists, options);
-  };
+    const lists = probeLists(this.ivf, query, this.nprobe, kernels?.centroids);
+    return topKDotLists(items.itemFactors, this.f, query, k, lists, options);
+  }
 
-  const byVector = (
+  byVector(
     vector: ArrayLike<number>,
     watched: Int32Array | undefined,
     options: RecommendOptions,
     source: RecommendResult['source'],
-  ): RecommendResult => {
-    checkK(options.k);
-    const top = rank(vector, options.k, {
-      candidates: candidatesOf(options),
-      excluded: excludedOf(options, options.keepWatched ? undefined : watched),
+  ): RecommendResult {
+    const top = this.rank(vector, options.k, {
+      candidates: this.candidatesOf(options),
+      excluded: this.excludedOf(options, options.keepWatched ? undefined : watched),
     });
-    return { source, items: toItems(top, options.includeMetadata) };
-  };
+    return { source, items: this.toItems(top, options.includeMetadata) };
+  }
 
-  const popular = (options: SelectionOptions & { watched?: Int32Array | undefined }): RecommendResult => {
+  /** Walks the stored popularity order: O(k + skipped rows), not a scan of the catalogue. */
+  popular(options: SelectionOptions & { watched?: Int32Array | undefined }): RecommendResult {
     checkK(options.k);
-    const candidates = candidatesOf(options);
-    const excluded = excludedOf(options, options.watched);
+    const { items } = this.model;
+    const candidates = this.candidatesOf(options);
+    const excluded = this.excludedOf(options, options.watched);
     const indices: number[] = [];
     const scores: number[] = [];
-    // Walk the stored popularity order: O(k + skipped rows), not a scan of the catalogue.
     for (const row of items.popularityOrder) {
       if (indices.length >= options.k) break;
       if (sortedHas(excluded, row) || (candidates && !sortedHas(candidates, row))) continue;
@@ -206,63 +218,79 @@ export function createRecommender(model: ServingModel, scoring: ScoringOptions =
       scores.push(items.popularity[row] as number);
     }
     const top = { indices: Int32Array.from(indices), scores: Float64Array.from(scores) };
-    return { source: 'popular', items: toItems(top, options.includeMetadata) };
-  };
+    return { source: 'popular', items: this.toItems(top, options.includeMetadata) };
+  }
 
+  /** Fold-in: a user's factors from watched videos; the rows found, or the ids not found. */
+  foldIn(
+    watched: readonly (string | WatchedVideo)[],
+  ): { vector: Float32Array; rows: Int32Array } | { unknown: string[] } {
+    const { items } = this.model;
+    const rows: number[] = [];
+    const values: number[] = [];
+    const unknown: string[] = [];
+    for (const entry of watched) {
+      const { videoId, weight } = typeof entry === 'string' ? { videoId: entry, weight: undefined } : entry;
+      const row = items.videoIds.indexOf(videoId);
+      if (row < 0) unknown.push(videoId);
+      else {
+        rows.push(row);
+        values.push(weight ?? 1);
+      }
+    }
+    if (rows.length === 0) return { unknown };
+    try {
+      return {
+        vector: foldInUser(items.itemFactors, this.f, items.gram, rows, values, this.model.params),
+        rows: sortedUnique(rows),
+      };
+    } catch (error) {
+      // Requests are validated before this point: a fold-in failure is a model or code fault (500).
+      throw new Error('Fold-in failed', { cause: error });
+    }
+  }
+
+  similar(videoId: string, options: SelectionOptions): RecommendResult {
+    const { items } = this.model;
+    const f = this.f;
+    const v = items.videoIds.indexOf(videoId);
+    if (v < 0) throw new UnknownVideoError([videoId]);
+    const scale = items.inverseNorms[v] as number;
+    const query = Float64Array.from(items.itemFactors.subarray(v * f, (v + 1) * f), (x) => x * scale);
+    const top = this.rank(query, options.k, {
+      candidates: this.candidatesOf(options),
+      excluded: this.excludedOf(options, Int32Array.of(v)),
+      rowScale: items.inverseNorms,
+    });
+    return { source: 'similar', items: this.toItems(top, options.includeMetadata) };
+  }
+}
+
+/**
+ * Builds a recommender over a loaded model; cheap (views only), so every thread builds its own.
+ * @example
+ * const rec = createRecommender(model);
+ * (await rec.recommendForUser('u001', { k: 3 })).items; // [{ videoId: 'v005', score: 0.91 }, ...]
+ */
+export function createRecommender(model: ServingModel, scoring: ScoringOptions = {}): Recommender {
+  const s = new ItemScoring(model, scoring);
   return {
     version: model.version,
-    counts: { users: undefined, videos: items.videos, factors: f },
+    counts: { users: undefined, videos: model.items.videos, factors: model.items.factors },
     index: model.index,
-    popular,
-
+    popular: (options) => s.popular(options),
     async recommendForUser(userId, options) {
       const entry = await model.users.lookup(userId);
-      if (!entry) {
-        if (options.fallback === 'popular') return popular(options);
-        throw new UnknownUserError(userId);
-      }
-      return byVector(entry.factors, entry.items, options, 'model');
+      if (entry) return s.byVector(entry.factors, entry.items, options, 'model');
+      if (options.fallback === 'popular') return s.popular(options);
+      throw new UnknownUserError(userId);
     },
-
     recommendFromWatched(watched, options) {
-      const rows: number[] = [];
-      const values: number[] = [];
-      const unknown: string[] = [];
-      for (const entry of watched) {
-        const { videoId, weight } = typeof entry === 'string' ? { videoId: entry, weight: undefined } : entry;
-        const row = items.videoIds.indexOf(videoId);
-        if (row < 0) unknown.push(videoId);
-        else {
-          rows.push(row);
-          values.push(weight ?? 1);
-        }
-      }
-      if (rows.length === 0) {
-        if (options.fallback === 'popular') return popular(options);
-        throw new UnknownVideoError(unknown);
-      }
-      let vector: Float32Array;
-      try {
-        vector = foldInUser(items.itemFactors, f, items.gram, rows, values, model.params);
-      } catch (error) {
-        // Requests are validated before this point: a fold-in failure is a model or code fault (500).
-        throw new Error('Fold-in failed', { cause: error });
-      }
-      return byVector(vector, sortedUnique(rows), options, 'fold-in');
+      const folded = s.foldIn(watched);
+      if ('vector' in folded) return s.byVector(folded.vector, folded.rows, options, 'fold-in');
+      if (options.fallback === 'popular') return s.popular(options);
+      throw new UnknownVideoError(folded.unknown);
     },
-
-    similarVideos(videoId, options) {
-      const v = items.videoIds.indexOf(videoId);
-      if (v < 0) throw new UnknownVideoError([videoId]);
-      checkK(options.k);
-      const scale = items.inverseNorms[v] as number;
-      const query = Float64Array.from(items.itemFactors.subarray(v * f, (v + 1) * f), (x) => x * scale);
-      const top = rank(query, options.k, {
-        candidates: candidatesOf(options),
-        excluded: excludedOf(options, Int32Array.of(v)),
-        rowScale: items.inverseNorms,
-      });
-      return { source: 'similar', items: toItems(top, options.includeMetadata) };
-    },
+    similarVideos: (videoId, options) => s.similar(videoId, options),
   };
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishModel } from '../../src/store/index.js';
-import { FIXTURE_VERSION, fixtureArtifact } from '../helpers/api-cases.js';
+import { FIXTURE_VERSION, fixtureArtifact } from '../helpers/fixture-model.js';
 import { freePort, type Moto, startMoto } from '../helpers/moto.js';
 import { buildArgs, type Engine, findEngine } from './engine.js';
 
