@@ -13,7 +13,7 @@
  */
 import { createRng, type Rng } from '../core/random.js';
 import { createDotKernel, DOT_BLOCK, type DotKernel } from '../kernels/dot-kernel.js';
-import { type ListScan, topKDot, topKValues } from './top-k.js';
+import { dotRow, type ListScan, topKDot, topKValues } from './top-k.js';
 
 /** Below this many items an exhaustive scan is fast enough (~2 ms at 100k x 64) and exact. */
 export const IVF_MIN_ITEMS = 50_000;
@@ -120,9 +120,8 @@ class Assigner {
       return best;
     }
     for (let l = 0; l < this.lists; l++) {
-      let s = 0;
-      for (let j = 0; j < this.width; j++)
-        s += (this.centroids[l * this.width + j] as number) * (this.point[j] as number);
+      // The kernel's summation order, so the index (and the artifact) is the same without SIMD.
+      const s = dotRow(this.centroids, this.width, l, this.point);
       if (s > bestScore) {
         bestScore = s;
         best = l;
@@ -247,11 +246,9 @@ export function centroidScores(
     }
     return out;
   }
-  for (let l = 0; l < lists; l++) {
-    let s = 0;
-    for (let j = 0; j < dim; j++) s += (centroids[l * dim + j] as number) * (query[j] as number);
-    out[l] = s;
-  }
+  // The kernel's summation order, so lists are probed in the same order without SIMD.
+  const q = Float64Array.from({ length: dim }, (_, j) => query[j] as number);
+  for (let l = 0; l < lists; l++) out[l] = dotRow(centroids, dim, l, q);
   return out;
 }
 

@@ -128,9 +128,11 @@ export function sortedHas(sorted: Int32Array | undefined, value: number): boolea
 
 /**
  * Dot product of row `row` of a row-major matrix with `query`. Eight products per step into four
- * accumulators hide add latency; measured faster than 1, 4 or 8 accumulators (bench/core.ts).
+ * accumulators hide add latency; measured faster than 1, 4 or 8 accumulators (bench/core.ts). The
+ * summation order is the WebAssembly kernel's (dot.c), so every JS fallback that uses this function
+ * gives the kernel's results bit for bit.
  */
-function dotRow(m: Float32Array, dim: number, row: number, q: Float64Array): number {
+export function dotRow(m: Float32Array, dim: number, row: number, q: Float64Array): number {
   const off = row * dim;
   let s0 = 0;
   let s1 = 0;
