@@ -137,93 +137,113 @@ describe('Function: topKDot', () => {
 });
 
 describe('Function: topKDotLists', () => {
-  // Eight rows in three lists: list 0 = rows 0-2, list 1 = rows 3-5, list 2 = rows 6-7. With the
-  // query (1, 0) a row's score is its first coordinate: row r scores r + 1, so later lists score higher.
+  // 100 rows in ten lists of ten (list l = rows 10l .. 10l + 9). With the query (1, 0) a row's score
+  // is its first coordinate, r + 1: later lists hold better rows, so the result shows which were scanned.
   const dim = 2;
-  const matrix = Float32Array.from({ length: 8 * dim }, (_, i) => (i % 2 === 0 ? i / 2 + 1 : 0));
+  const matrix = Float32Array.from({ length: 100 * dim }, (_, i) => (i % 2 === 0 ? i / 2 + 1 : 0));
   const query = [1, 0];
-  const offsets = [0, 3, 6, 8];
+  const offsets = Array.from({ length: 11 }, (_, l) => l * 10);
+  const rest = (...skip: number[]): number[] => [...Array(10).keys()].filter((l) => !skip.includes(l));
+  const range = (from: number, to: number): Int32Array =>
+    Int32Array.from({ length: to - from }, (_, i) => from + i);
 
-  it('scans only the probed lists when they fill k, and never asks for more', () => {
+  it('scans only the probed lists when nothing is filtered, and never asks for more', () => {
     // Prepare
-    const { scan, moreCalls } = listScan(offsets, [0, 1], [2]);
+    const { scan, moreCalls } = listScan(offsets, [0, 1], rest(0, 1));
     // Act
     const top = topKDotLists(matrix, dim, query, 3, scan);
-    // Assess: rows 6 and 7 (list 2) score best but are never scanned.
+    // Assess: the best rows (lists 2..9) are never scanned.
     expect({ ...plain(top), moreCalls: moreCalls() }).toEqual({
-      indices: [5, 4, 3],
-      scores: [6, 5, 4],
+      indices: [19, 18, 17],
+      scores: [20, 19, 18],
       moreCalls: 0,
     });
   });
 
-  it('scans further lists, in the order given, only while fewer than k rows qualified', () => {
-    // Prepare: the probe (list 0) leaves one row after exclusions; list 1 then fills k = 3.
-    const { scan, moreCalls } = listScan(offsets, [0], [1, 2]);
+  it('scans further lists, in the order given, while fewer than k rows qualified', () => {
+    // Prepare: one probed list of ten rows for k = 12; the remaining lists come worst first.
+    const { scan, moreCalls } = listScan(offsets, [0], [1, 2, 3, 4, 5, 6, 7, 8, 9]);
     // Act
-    const top = topKDotLists(matrix, dim, query, 3, scan, { excluded: Int32Array.of(0, 1) });
-    // Assess: list 2 (the best rows) is not scanned once k qualified.
-    expect({ ...plain(top), moreCalls: moreCalls() }).toEqual({
-      indices: [5, 4, 3],
-      scores: [6, 5, 4],
+    const top = topKDotLists(matrix, dim, query, 12, scan);
+    // Assess: list 1 fills k, and list 2 onwards is not scanned.
+    expect({ indices: [...top.indices], moreCalls: moreCalls() }).toEqual({
+      indices: [19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8],
       moreCalls: 1,
     });
   });
 
+  it('with a filter, scans on until the scanned lists hold 90% of the probed rows in qualifying rows', () => {
+    // Prepare: even rows only (half of every list, as of the catalogue); probes hold 20 rows, 10 qualify.
+    const even = Int32Array.from({ length: 50 }, (_, i) => 2 * i);
+    const { scan } = listScan(offsets, [0, 1], [2, 3, 4, 5, 6, 7, 8, 9]);
+    // Act
+    const top = topKDotLists(matrix, dim, query, 3, scan, { candidates: even });
+    // Assess: lists 2 and 3 bring qualifying rows to 20 >= 18; list 4 is not scanned.
+    expect(plain(top)).toEqual({ indices: [38, 36, 34], scores: [39, 37, 35] });
+  });
+
+  it('scans every list when exclusions hit the probed lists far harder than the rest: the exact answer', () => {
+    // Prepare: 18 of the 20 probed rows excluded (10% left) while 82% of the catalogue qualifies.
+    const excluded = range(0, 18);
+    const { scan } = listScan(offsets, [0, 1], rest(0, 1));
+    // Act
+    const top = topKDotLists(matrix, dim, query, 3, scan, { excluded });
+    // Assess
+    expect(plain(top)).toEqual(plain(topKDot(matrix, dim, query, 3, { excluded })));
+    expect([...top.indices]).toEqual([99, 98, 97]);
+  });
+
   it('returns every qualifying row when all lists together hold fewer than k', () => {
     // Prepare
-    const { scan } = listScan(offsets, [1], [2, 0]);
+    const candidates = Int32Array.of(3, 14, 15, 77);
+    const { scan } = listScan(offsets, [1], rest(1));
     // Act
-    const top = topKDotLists(matrix, dim, query, 8, scan, { excluded: Int32Array.of(1, 4, 6) });
-    // Assess: five rows qualify; no padding.
-    expect(plain(top)).toEqual({ indices: [7, 5, 3, 2, 0], scores: [8, 6, 4, 3, 1] });
+    const top = topKDotLists(matrix, dim, query, 8, scan, { candidates, excluded: Int32Array.of(15) });
+    // Assess: three rows qualify; no padding.
+    expect(plain(top)).toEqual({ indices: [77, 14, 3], scores: [78, 15, 4] });
   });
 
   it('treats candidates as a filter over the scanned lists, not as rows to scan', () => {
-    // Prepare: candidate row 7 is in list 2, which is only reached through more().
-    const { scan, moreCalls } = listScan(offsets, [0], [1, 2]);
+    // Prepare: candidate rows 1 and 95; the probe holds row 1 only.
+    const { scan, moreCalls } = listScan(offsets, [0], rest(0));
     // Act
-    const top = topKDotLists(matrix, dim, query, 2, scan, { candidates: Int32Array.of(1, 7) });
-    // Assess: list 1 adds nothing (no candidates), so list 2 is scanned too.
+    const top = topKDotLists(matrix, dim, query, 2, scan, { candidates: Int32Array.of(1, 95) });
+    // Assess: row 95 is reached through more(), in list 9.
     expect({ ...plain(top), moreCalls: moreCalls() }).toEqual({
-      indices: [7, 1],
-      scores: [8, 2],
+      indices: [95, 1],
+      scores: [96, 2],
       moreCalls: 1,
     });
   });
 
   it('gives exact scores: the same rows and scores as topKDot restricted to the scanned rows', () => {
-    // Prepare: 3000 random rows in 30 uneven lists, 4 probed, with exclusions and a row scale.
+    // Prepare: 3000 random rows in uneven lists, 4 probed, a row scale and few exclusions (no more scanned).
     const d = 16;
     const m = randomMatrix(3000, d, 11);
     const q = Array.from({ length: d }, (_, f) => Math.sin(f + 1));
     const cuts = [0];
     const rand = createRng(3);
-    while ((cuts.at(-1) as number) < 3000)
+    while ((cuts.at(-1) as number) < 3000) {
       cuts.push(Math.min(3000, (cuts.at(-1) as number) + 20 + Math.floor(rand() * 180)));
-    const probes = [5, 0, 17, 2].filter((l) => l < cuts.length - 1);
-    const scanned = probes.flatMap((l) =>
-      Array.from(
-        { length: (cuts[l + 1] as number) - (cuts[l] as number) },
-        (_, i) => (cuts[l] as number) + i,
-      ),
-    );
+    }
+    const probes = [5, 0, 17, 2];
+    const scanned = probes.flatMap((l) => [...range(cuts[l] as number, cuts[l + 1] as number)]);
     const options: SelectOptions = {
-      excluded: Int32Array.from({ length: 300 }, (_, i) => i * 10),
+      excluded: Int32Array.from({ length: 30 }, (_, i) => i * 100),
       rowScale: Float32Array.from({ length: 3000 }, (_, r) => 1 + (r % 3) / 4),
     };
-    const { scan } = listScan(cuts, probes, []);
+    const { scan, moreCalls } = listScan(cuts, probes, []);
     // Act
     const top = topKDotLists(m, d, q, 20, scan, options);
     // Assess
     const oracle = topKDot(m, d, q, 20, { ...options, candidates: Int32Array.from(scanned).sort() });
-    expect(plain(top)).toEqual(plain(oracle));
+    expect({ ...plain(top), moreCalls: moreCalls() }).toEqual({ ...plain(oracle), moreCalls: 0 });
     expect(top.indices.length).toBe(20);
   });
 
   it('returns nothing for k = 0', () => {
     // Prepare
-    const { scan, moreCalls } = listScan(offsets, [0], [1, 2]);
+    const { scan, moreCalls } = listScan(offsets, [0], rest(0));
     // Act
     const top = topKDotLists(matrix, dim, query, 0, scan);
     // Assess
