@@ -46,7 +46,10 @@ export interface IvfOptions {
   seed?: number;
   /** rows x dim vectors to tune nprobe on (e.g. trained user factors); default: sampled items */
   queries?: Float32Array;
-  /** most tuning queries used; default 200 */
+  /**
+   * most tuning queries used; default 1000. Recall near 0.995 is a tail estimate: with 200 queries
+   * the tuned nprobe left recall@10 over all users at 0.988..0.990 on two of six synthetic catalogues
+   */
   maxQueries?: number;
   targetRecall?: number;
 }
@@ -277,7 +280,7 @@ export function buildIvf(items: Float32Array, dim: number, options: IvfOptions =
   const { order, offsets } = groupByList(assignment, lists);
   const centroids = new Float32Array(lists * dim);
   for (let l = 0; l < lists; l++) centroids.set(full.subarray(l * (dim + 1), l * (dim + 1) + dim), l * dim);
-  const maxQueries = options.maxQueries ?? 200;
+  const maxQueries = options.maxQueries ?? 1000;
   const pool = options.queries ?? items;
   const poolRows = Math.floor(pool.length / dim);
   const picked = sampleRows(poolRows, maxQueries, rng);
