@@ -111,7 +111,7 @@ describe('Function: buildIvf', () => {
   });
 
   it('tunes nprobe to the smallest number of lists that reaches the target recall on its tuning queries', () => {
-    // Act: recall of real IVF searches over the same 200 queries (maxQueries 200 takes them all).
+    // Act: recall of real IVF searches over the same 200 queries (fewer than maxQueries, so all are used).
     const atNprobe = recallAt10(stored, view, tuning, index.nprobe);
     const below = recallAt10(stored, view, tuning, index.nprobe - 1);
     // Assess
