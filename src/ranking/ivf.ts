@@ -13,7 +13,7 @@
  */
 import { createRng, type Rng } from '../core/random.js';
 import { createDotKernel, DOT_BLOCK, type DotKernel } from '../kernels/dot-kernel.js';
-import { type ListScan, topKDot, topKValues } from './top-k.js';
+import { dotRow, type ListScan, topKDot, topKValues } from './top-k.js';
 
 /** Below this many items an exhaustive scan is fast enough (~2 ms at 100k x 64) and exact. */
 export const IVF_MIN_ITEMS = 50_000;
@@ -46,7 +46,10 @@ export interface IvfOptions {
   seed?: number;
   /** rows x dim vectors to tune nprobe on (e.g. trained user factors); default: sampled items */
   queries?: Float32Array;
-  /** most tuning queries used; default 200 */
+  /**
+   * most tuning queries used; default 1000. Recall near 0.995 is a tail estimate: with 200 queries
+   * the tuned nprobe left recall@10 over all users at 0.988..0.990 on two of six synthetic catalogues
+   */
   maxQueries?: number;
   targetRecall?: number;
 }
@@ -120,9 +123,8 @@ class Assigner {
       return best;
     }
     for (let l = 0; l < this.lists; l++) {
-      let s = 0;
-      for (let j = 0; j < this.width; j++)
-        s += (this.centroids[l * this.width + j] as number) * (this.point[j] as number);
+      // The kernel's summation order, so the index (and the artifact) is the same without SIMD.
+      const s = dotRow(this.centroids, this.width, l, this.point);
       if (s > bestScore) {
         bestScore = s;
         best = l;
@@ -247,11 +249,9 @@ export function centroidScores(
     }
     return out;
   }
-  for (let l = 0; l < lists; l++) {
-    let s = 0;
-    for (let j = 0; j < dim; j++) s += (centroids[l * dim + j] as number) * (query[j] as number);
-    out[l] = s;
-  }
+  // The kernel's summation order, so lists are probed in the same order without SIMD.
+  const q = Float64Array.from({ length: dim }, (_, j) => query[j] as number);
+  for (let l = 0; l < lists; l++) out[l] = dotRow(centroids, dim, l, q);
   return out;
 }
 
@@ -280,7 +280,7 @@ export function buildIvf(items: Float32Array, dim: number, options: IvfOptions =
   const { order, offsets } = groupByList(assignment, lists);
   const centroids = new Float32Array(lists * dim);
   for (let l = 0; l < lists; l++) centroids.set(full.subarray(l * (dim + 1), l * (dim + 1) + dim), l * dim);
-  const maxQueries = options.maxQueries ?? 200;
+  const maxQueries = options.maxQueries ?? 1000;
   const pool = options.queries ?? items;
   const poolRows = Math.floor(pool.length / dim);
   const picked = sampleRows(poolRows, maxQueries, rng);

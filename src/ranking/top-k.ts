@@ -128,9 +128,11 @@ export function sortedHas(sorted: Int32Array | undefined, value: number): boolea
 
 /**
  * Dot product of row `row` of a row-major matrix with `query`. Eight products per step into four
- * accumulators hide add latency; measured faster than 1, 4 or 8 accumulators (bench/core.ts).
+ * accumulators hide add latency; measured faster than 1, 4 or 8 accumulators (bench/core.ts). The
+ * summation order is the WebAssembly kernel's (dot.c), so every JS fallback that uses this function
+ * gives the kernel's results bit for bit.
  */
-function dotRow(m: Float32Array, dim: number, row: number, q: Float64Array): number {
+export function dotRow(m: Float32Array, dim: number, row: number, q: Float64Array): number {
   const off = row * dim;
   let s0 = 0;
   let s1 = 0;
@@ -284,14 +286,56 @@ export interface ListScan {
   offsets: Int32Array;
   /** lists to scan whatever happens, best first */
   probes: Int32Array;
-  /** the remaining lists, best first, scanned only while fewer than k rows qualified */
+  /** the remaining lists, best first, scanned only while filters left too few rows (see topKDotLists) */
   more(): Int32Array;
 }
 
+/** Position of the first entry >= value in an ascending Int32Array. */
+function lowerBound(sorted: Int32Array, value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] as number) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** How many rows start .. end - 1 pass `within` and `excluded` (binary searches, no row visited). */
+function qualifiedIn(
+  start: number,
+  end: number,
+  within: Int32Array | undefined,
+  excluded: Int32Array | undefined,
+): number {
+  let n = within ? lowerBound(within, end) - lowerBound(within, start) : end - start;
+  if (excluded) {
+    const from = lowerBound(excluded, start);
+    const to = lowerBound(excluded, end);
+    if (!within) n -= to - from;
+    else for (let i = from; i < to; i++) if (sortedHas(within, excluded[i] as number)) n--;
+  }
+  return Math.max(0, n);
+}
+
+/** Share of the probed lists' rows that the scanned lists must hold in qualifying rows. */
+const QUALIFIED_SHARE = 0.9;
+/**
+ * Filters are concentrated on the query when the probed lists keep less than this share of the
+ * catalogue's qualifying rate; the scan is then exhaustive.
+ */
+const CONCENTRATED_RATE = 0.5;
+
 /**
  * Like {@link topKDot}, but scans only the listed row ranges: the probed lists of an ANN index, then
- * further lists while fewer than k rows have qualified, so filters and exclusions never cost results
- * that exist. Scores are exact; only rows in lists that are never scanned are missed.
+ * further lists, best first, until k rows qualified and the scanned lists hold about as many
+ * qualifying rows as the probed lists hold rows. So an unfiltered query scans just the probes, and a
+ * filtered one scans as deep into its qualifying rows as an unfiltered one would.
+ * When filters remove the probed rows far more than the rest of the catalogue (exclusions that
+ * follow the query, such as everything it ranks first), list order no longer tells where the results
+ * are, and every list is scanned: the exact answer.
+ * Scores are exact; only rows in lists that are never scanned are missed.
  * `options.candidates` acts as a filter here (rows outside it never enter).
  */
 export function topKDotLists(
@@ -305,15 +349,34 @@ export function topKDotLists(
   const rows = dim === 0 ? 0 : Math.floor(matrix.length / dim);
   const heap = new BoundedHeap(Math.max(0, Math.min(k, rows)));
   if (heap.capacity === 0) return heap.drain();
-  const { candidates, ...rest } = options;
-  const scan = new DotScan(heap, matrix, dim, query, { ...rest, within: candidates });
+  const { candidates, excluded } = options;
+  const scan = new DotScan(heap, matrix, dim, query, {
+    ...options,
+    candidates: undefined,
+    within: candidates,
+  });
   const { offsets } = lists;
-  for (const l of lists.probes) scan.range(offsets[l] as number, offsets[l + 1] as number);
-  if (!scan.full()) {
-    for (const l of lists.more()) {
-      scan.range(offsets[l] as number, offsets[l + 1] as number);
-      if (scan.full()) break;
-    }
+  let budget = 0;
+  let qualified = 0;
+  const scanList = (l: number): void => {
+    const start = offsets[l] as number;
+    const end = offsets[l + 1] as number;
+    scan.range(start, end);
+    qualified += qualifiedIn(start, end, candidates, excluded);
+  };
+  for (const l of lists.probes) {
+    budget += (offsets[l + 1] as number) - (offsets[l] as number);
+    scanList(l);
+  }
+  if (scan.full() && qualified >= budget * QUALIFIED_SHARE) return scan.finish();
+  const total = offsets[offsets.length - 1] as number;
+  const concentrated =
+    budget > 0 &&
+    total > 0 &&
+    qualified / budget < (CONCENTRATED_RATE * qualifiedIn(0, total, candidates, excluded)) / total;
+  for (const l of lists.more()) {
+    scanList(l);
+    if (!concentrated && scan.full() && qualified >= budget * QUALIFIED_SHARE) break;
   }
   return scan.finish();
 }

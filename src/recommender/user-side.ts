@@ -10,7 +10,7 @@ import { blockDigest, blockOf, UserBlock, type UserDirectory, type UserEntry } f
 import { ArtifactInvalidError } from '../core/errors.js';
 import { idHash } from '../core/id-hash.js';
 
-/** Reads one block's bytes (`start`..`end` of users.bin). */
+/** Reads one block's bytes (`start`..`end` of users.bin), at any offset of their buffer. */
 export interface BlockReader {
   read(start: number, end: number): Promise<Uint8Array>;
 }
@@ -103,7 +103,9 @@ export function lazyUserSide(
       );
     }
     try {
-      return new UserBlock(bytes);
+      // Blocks are read through typed-array views, which need 4-byte alignment; a reader may hand back
+      // a view at any offset (Node's pooled Buffers), so such bytes are copied once.
+      return new UserBlock(bytes.byteOffset % 4 === 0 ? bytes : bytes.slice());
     } catch (error) {
       throw new ArtifactInvalidError(`${where} block ${b} is malformed`, { cause: error });
     }

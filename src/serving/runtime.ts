@@ -199,8 +199,9 @@ export function createModelRuntime(options: RuntimeOptions): ModelRuntime {
         const wait = Math.min(options.retryMaxSeconds, 2 ** Math.min(attempt - 1, 20)) * 1000;
         status = { state: 'failed', attempt, error, retryAt: now() + wait };
         const fields = { uri: source.uri, attempt, retryInSeconds: wait / 1000, error: error.message };
+        // Keyed by the pointer's content too: another unusable latest.json often fails with the same message.
         if (error instanceof ArtifactInvalidError)
-          logOnce(`load:${error.message}`, 'model_load_failed', fields);
+          logOnce(`load:${pointerTag}:${error.message}`, 'model_load_failed', fields);
         else log.error('model_load_failed', fields);
         if (options.drive === 'timers' && !stopped) schedule(wait, () => void attemptLoad());
       } finally {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { trainAls } from '../../src/als/train.js';
 import { csrFromTriples } from '../../src/core/csr.js';
 import type { AlsParams, ModelData } from '../../src/core/model-data.js';
-import { createRecommender } from '../../src/recommender/recommender.js';
+import { handleFromArtifact, openModel } from '../../src/serving/index.js';
+import { artifactOf } from '../helpers/fixture-model.js';
 
 /** A small synthetic data set with structure: users prefer one of four item clusters. */
 function syntheticModelInput(): { users: number; items: number; r: number[]; c: number[]; v: number[] } {
@@ -54,7 +55,15 @@ describe('Method: recommendFromWatched (fold-in against training)', () => {
       popularity: new Float32Array(data.items),
       metadata: null,
     };
-    const rec = createRecommender({ version: 'test', manifest: { params }, model });
+    // The artifact records the training params, which fold-in reads (alpha, regularization).
+    const rec = openModel(handleFromArtifact(artifactOf(model, params)), {
+      slot: 0,
+      scoring: {},
+      userCacheBytes: 1 << 20,
+      sourceFor: () => {
+        throw new Error('in-memory models read no files');
+      },
+    });
 
     // Act: fold in each of 40 users from their own (summed) training history.
     const overlaps: number[] = [];
@@ -63,7 +72,7 @@ describe('Method: recommendFromWatched (fold-in against training)', () => {
       for (let j = seen.indptr[u] as number; j < (seen.indptr[u + 1] as number); j++) {
         watched.push({ videoId: `v${seen.indices[j]}`, weight: seen.data[j] as number });
       }
-      const trainedTop = rec.recommendForUser(`u${u}`, { k: 10 }).items.map((i) => i.videoId);
+      const trainedTop = (await rec.recommendForUser(`u${u}`, { k: 10 })).items.map((i) => i.videoId);
       const foldedTop = new Set(rec.recommendFromWatched(watched, { k: 10 }).items.map((i) => i.videoId));
       overlaps.push(trainedTop.filter((id) => foldedTop.has(id)).length / 10);
     }
