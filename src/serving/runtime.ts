@@ -10,7 +10,7 @@
  * requests drive them (`tick`).
  * @module
  */
-import { pointerFor, versionIdSchema } from '../artifact/index.js';
+import { type Pointer, pointerFor, versionIdSchema } from '../artifact/index.js';
 import { ArtifactInvalidError, ConfigInvalidError, ModelNotLoadedError } from '../core/errors.js';
 import { errorFields, type Log } from '../core/log.js';
 import { type ArtifactSource, parseModelUri } from '../store/index.js';
@@ -63,7 +63,7 @@ export interface ModelRuntime {
 }
 
 interface Refused {
-  pointer: { version: string; manifest: string };
+  pointer: Pointer;
   files: string[];
   identity: string;
   error: ArtifactInvalidError;
@@ -84,42 +84,128 @@ function versionFiles(manifest: string): string[] {
  * await runtime.start();
  */
 export function createModelRuntime(options: RuntimeOptions): ModelRuntime {
-  const { source, log } = options;
-  const now = options.now ?? (() => Date.now());
   const pinned = options.version;
   if (pinned !== undefined && !versionIdSchema.safeParse(pinned).success) {
     throw new ConfigInvalidError(
       `MODEL_VERSION "${pinned}" is not a version id (like 20250101T102000Z-1a2b3c4d)`,
     );
   }
-  let current: ModelHandle | undefined;
-  let status: RuntimeStatus = { state: 'loading', attempt: 0 };
-  let attempt = 0;
-  let inFlight: Promise<void> | undefined;
-  let refreshing: Promise<boolean> | undefined;
-  let pointerTag: string | undefined;
-  let refused: Refused | undefined;
-  let lastLogged: string | undefined;
-  let lastPoll = now();
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  const listeners: ((handle: ModelHandle, previous: ModelHandle | undefined) => void)[] = [];
+  return new Runtime(options);
+}
+
+type Listener = (handle: ModelHandle, previous: ModelHandle | undefined) => void;
+
+class Runtime implements ModelRuntime {
+  private readonly source: ArtifactSource;
+  private readonly log: Log;
+  private readonly now: () => number;
+  private readonly pinned: string | undefined;
+  private current: ModelHandle | undefined;
+  private state: RuntimeStatus = { state: 'loading', attempt: 0 };
+  private attempt = 0;
+  private inFlight: Promise<void> | undefined;
+  private refreshing: Promise<boolean> | undefined;
+  private pointerTag: string | undefined;
+  private refused: Refused | undefined;
+  private lastLogged: string | undefined;
+  private lastPoll: number;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly listeners: Listener[] = [];
+
+  constructor(private readonly options: RuntimeOptions) {
+    this.source = options.source;
+    this.log = options.log;
+    this.now = options.now ?? (() => Date.now());
+    this.pinned = options.version;
+    this.lastPoll = this.now();
+  }
+
+  async start(): Promise<void> {
+    await this.attemptLoad();
+    if (this.current) this.startPolling();
+    else if (this.options.drive === 'timers') {
+      const firstLoad: Listener = () => {
+        this.listeners.splice(this.listeners.indexOf(firstLoad), 1);
+        this.startPolling();
+      };
+      this.listeners.push(firstLoad);
+    }
+  }
+
+  handle(): ModelHandle | undefined {
+    return this.current;
+  }
+
+  status(): RuntimeStatus {
+    return this.state;
+  }
+
+  unavailable(): ModelNotLoadedError {
+    const where = parseModelUri(this.source.uri).uri;
+    const status = this.state;
+    if (status.state === 'failed') {
+      const seconds = Math.max(0, Math.ceil((status.retryAt - this.now()) / 1000));
+      return new ModelNotLoadedError(
+        `No model loaded: attempt ${status.attempt} to load from ${where} failed (${status.error.message}); next attempt in ${seconds} s`,
+      );
+    }
+    return new ModelNotLoadedError(`No model loaded yet: loading from ${where}`);
+  }
+
+  async tick(): Promise<void> {
+    if (!this.current) {
+      if (this.inFlight) return;
+      if (this.state.state !== 'failed' || this.now() >= this.state.retryAt) await this.attemptLoad();
+      return;
+    }
+    const { refreshSeconds } = this.options;
+    if (refreshSeconds > 0 && this.now() - this.lastPoll >= refreshSeconds * 1000) void this.refreshNow();
+  }
+
+  refreshNow(): Promise<boolean> {
+    if (!this.current) return this.attemptLoad().then(() => this.current !== undefined);
+    if (this.pinned !== undefined) return Promise.resolve(false);
+    this.refreshing ??= this.poll()
+      .catch((error: unknown) => {
+        this.log.error('model_refresh_failed', {
+          uri: this.source.uri,
+          servingVersion: this.current?.version,
+          error: errorFields(error).message,
+        });
+        return false;
+      })
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+    return this.refreshing;
+  }
+
+  onSwap(listener: Listener): void {
+    this.listeners.push(listener);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
 
   /** Logs a failure unless the same content was the last one logged (a bad pointer, a refused version). */
-  const logOnce = (key: string, message: string, fields: Record<string, unknown>): void => {
-    if (key === lastLogged) return;
-    lastLogged = key;
-    log.error(message, fields);
-  };
+  private logOnce(key: string, message: string, fields: Record<string, unknown>): void {
+    if (key === this.lastLogged) return;
+    this.lastLogged = key;
+    this.log.error(message, fields);
+  }
 
-  const swap = (handle: ModelHandle, ms: number): void => {
-    const previous = current;
-    current = handle;
-    status = { state: 'ready', version: handle.version, since: now() };
-    refused = undefined;
-    lastLogged = undefined;
-    log.info(previous ? 'model_swapped' : 'model_loaded', {
-      uri: source.uri,
+  private swap(handle: ModelHandle, ms: number): void {
+    const previous = this.current;
+    this.current = handle;
+    this.state = { state: 'ready', version: handle.version, since: this.now() };
+    this.refused = undefined;
+    this.lastLogged = undefined;
+    this.log.info(previous ? 'model_swapped' : 'model_loaded', {
+      uri: this.source.uri,
       version: handle.version,
       ...(previous ? { previousVersion: previous.version } : {}),
       ...(handle.convertedFrom
@@ -132,200 +218,143 @@ export function createModelRuntime(options: RuntimeOptions): ModelRuntime {
       itemsBytes: handle.items.byteLength,
       ms,
     });
-    for (const listener of listeners) listener(handle, previous);
-  };
+    for (const listener of [...this.listeners]) listener(handle, previous);
+  }
 
-  const refuse = async (
-    pointer: { version: string; manifest: string },
-    error: ArtifactInvalidError,
-  ): Promise<void> => {
+  private async identityOf(files: readonly string[]): Promise<string> {
+    const ids = await Promise.all(files.map((f) => this.source.identity(f).catch(() => 'unreachable')));
+    return ids.map((i) => i ?? 'missing').join('|');
+  }
+
+  private async refuse(pointer: Pointer, error: ArtifactInvalidError): Promise<void> {
     const files = versionFiles(pointer.manifest);
-    const identity = await identityOf(files);
-    refused = { pointer, files, identity, error };
-    logOnce(`refused:${pointer.version}:${identity}:${error.message}`, 'model_refused', {
-      uri: source.uri,
+    const identity = await this.identityOf(files);
+    this.refused = { pointer, files, identity, error };
+    this.logOnce(`refused:${pointer.version}:${identity}:${error.message}`, 'model_refused', {
+      uri: this.source.uri,
       version: pointer.version,
       error: error.message,
-      ...(current ? { servingVersion: current.version } : {}),
+      ...(this.current ? { servingVersion: this.current.version } : {}),
     });
-  };
-
-  const identityOf = async (files: readonly string[]): Promise<string> =>
-    (await Promise.all(files.map((f) => source.identity(f).catch(() => 'unreachable'))))
-      .map((i) => i ?? 'missing')
-      .join('|');
+  }
 
   /** Loads the version `latest.json` (or the pin) names now. */
-  const loadLatest = async (): Promise<void> => {
-    const started = now();
+  private async loadLatest(): Promise<void> {
+    const started = this.now();
     const read =
-      pinned !== undefined
-        ? { changed: true as const, pointer: pointerFor(pinned), tag: undefined }
-        : await source.readPointer();
+      this.pinned !== undefined
+        ? { changed: true as const, pointer: pointerFor(this.pinned), tag: undefined }
+        : await this.source.readPointer();
     if (!read.changed) return;
     if (read.pointer === undefined) {
-      pointerTag = read.tag;
+      this.pointerTag = read.tag;
       throw read.error;
     }
+    const refused = this.refused;
     // The same refused version with the same files: fail again without downloading it again.
     if (
       refused &&
       refused.pointer.version === read.pointer.version &&
-      (await identityOf(refused.files)) === refused.identity
+      (await this.identityOf(refused.files)) === refused.identity
     ) {
       throw refused.error;
     }
-    try {
-      const handle = await options.load(source, read.pointer, pinned !== undefined);
-      pointerTag = read.tag;
-      swap(handle, now() - started);
-    } catch (error) {
-      if (error instanceof ArtifactInvalidError) {
-        pointerTag = read.tag;
-        await refuse(read.pointer, error);
-      }
-      throw error;
-    }
-  };
+    await this.tryVersion(read.pointer, read.tag, started, true);
+  }
 
-  const attemptLoad = (): Promise<void> => {
-    inFlight ??= (async () => {
-      attempt++;
-      status = { state: 'loading', attempt };
+  private attemptLoad(): Promise<void> {
+    this.inFlight ??= (async () => {
+      this.attempt++;
+      this.state = { state: 'loading', attempt: this.attempt };
       try {
-        await loadLatest();
+        await this.loadLatest();
       } catch (failure) {
-        const error = failure instanceof Error ? failure : new Error(String(failure));
-        const wait = Math.min(options.retryMaxSeconds, 2 ** Math.min(attempt - 1, 20)) * 1000;
-        status = { state: 'failed', attempt, error, retryAt: now() + wait };
-        const fields = { uri: source.uri, attempt, retryInSeconds: wait / 1000, error: error.message };
-        // Keyed by the pointer's content too: another unusable latest.json often fails with the same message.
-        if (error instanceof ArtifactInvalidError)
-          logOnce(`load:${pointerTag}:${error.message}`, 'model_load_failed', fields);
-        else log.error('model_load_failed', fields);
-        if (options.drive === 'timers' && !stopped) schedule(wait, () => void attemptLoad());
+        this.failed(failure instanceof Error ? failure : new Error(String(failure)));
       } finally {
-        inFlight = undefined;
+        this.inFlight = undefined;
       }
     })();
-    return inFlight;
-  };
+    return this.inFlight;
+  }
+
+  /** A failed first load: backoff doubling from 1 s to retryMaxSeconds, one log line per attempt. */
+  private failed(error: Error): void {
+    const wait = Math.min(this.options.retryMaxSeconds, 2 ** Math.min(this.attempt - 1, 20)) * 1000;
+    this.state = { state: 'failed', attempt: this.attempt, error, retryAt: this.now() + wait };
+    const fields = {
+      uri: this.source.uri,
+      attempt: this.attempt,
+      retryInSeconds: wait / 1000,
+      error: error.message,
+    };
+    // Keyed by the pointer's content too: another unusable latest.json often fails with the same message.
+    if (error instanceof ArtifactInvalidError)
+      this.logOnce(`load:${this.pointerTag}:${error.message}`, 'model_load_failed', fields);
+    else this.log.error('model_load_failed', fields);
+    if (this.options.drive === 'timers' && !this.stopped) this.schedule(wait, () => void this.attemptLoad());
+  }
 
   /** One poll: a moved pointer loads its version; a refused version is retried once its files change. */
-  const poll = async (): Promise<boolean> => {
-    const started = now();
-    lastPoll = started;
-    const read = await source.readPointer(pointerTag);
+  private async poll(): Promise<boolean> {
+    const started = this.now();
+    this.lastPoll = started;
+    const read = await this.source.readPointer(this.pointerTag);
     if (!read.changed) {
-      if (!refused) return false;
-      const identity = await identityOf(refused.files);
-      if (identity === refused.identity) return false;
-      return tryVersion(refused.pointer, pointerTag, started);
+      const refused = this.refused;
+      if (!refused || (await this.identityOf(refused.files)) === refused.identity) return false;
+      return this.tryVersion(refused.pointer, this.pointerTag, started, false);
     }
     if (read.pointer === undefined) {
-      pointerTag = read.tag;
-      logOnce(`pointer:${read.tag}`, 'pointer_invalid', {
-        uri: source.uri,
+      this.pointerTag = read.tag;
+      this.logOnce(`pointer:${read.tag}`, 'pointer_invalid', {
+        uri: this.source.uri,
         error: read.error.message,
-        servingVersion: current?.version,
+        servingVersion: this.current?.version,
       });
       return false;
     }
-    if (read.pointer.version === current?.version) {
-      pointerTag = read.tag;
-      refused = undefined;
+    if (read.pointer.version === this.current?.version) {
+      this.pointerTag = read.tag;
+      this.refused = undefined;
       return false;
     }
-    return tryVersion(read.pointer, read.tag, started);
-  };
+    return this.tryVersion(read.pointer, read.tag, started, false);
+  }
 
-  const tryVersion = async (
-    pointer: { version: string; manifest: string },
+  /**
+   * Loads one version and swaps it in; an invalid one is remembered as refused (and rethrown when
+   * `rethrow`, for the first load's backoff).
+   */
+  private async tryVersion(
+    pointer: Pointer,
     tag: string | undefined,
     started: number,
-  ): Promise<boolean> => {
+    rethrow: boolean,
+  ): Promise<boolean> {
     try {
-      const handle = await options.load(source, pointer, false);
-      pointerTag = tag;
-      swap(handle, now() - started);
+      const handle = await this.options.load(this.source, pointer, this.pinned !== undefined);
+      this.pointerTag = tag;
+      this.swap(handle, this.now() - started);
       return true;
     } catch (error) {
       if (!(error instanceof ArtifactInvalidError)) throw error;
-      pointerTag = tag;
-      await refuse(pointer, error);
+      this.pointerTag = tag;
+      await this.refuse(pointer, error);
+      if (rethrow) throw error;
       return false;
     }
-  };
+  }
 
-  const refreshNow = (): Promise<boolean> => {
-    if (!current) return attemptLoad().then(() => current !== undefined);
-    if (pinned !== undefined) return Promise.resolve(false);
-    refreshing ??= poll()
-      .catch((error: unknown) => {
-        log.error('model_refresh_failed', {
-          uri: source.uri,
-          servingVersion: current?.version,
-          error: errorFields(error).message,
-        });
-        return false;
-      })
-      .finally(() => {
-        refreshing = undefined;
-      });
-    return refreshing;
-  };
+  private schedule(ms: number, run: () => void): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(run, ms);
+  }
 
-  const schedule = (ms: number, run: () => void): void => {
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(run, ms);
-  };
-
-  const startPolling = (): void => {
-    if (options.drive !== 'timers' || options.refreshSeconds <= 0 || pinned !== undefined || stopped) return;
-    schedule(options.refreshSeconds * 1000, () => {
-      void refreshNow().finally(startPolling);
+  private startPolling(): void {
+    const { drive, refreshSeconds } = this.options;
+    if (drive !== 'timers' || refreshSeconds <= 0 || this.pinned !== undefined || this.stopped) return;
+    this.schedule(refreshSeconds * 1000, () => {
+      void this.refreshNow().finally(() => this.startPolling());
     });
-  };
-
-  return {
-    async start() {
-      await attemptLoad();
-      if (current) startPolling();
-      else if (options.drive === 'timers') {
-        listeners.push(function firstLoad() {
-          listeners.splice(listeners.indexOf(firstLoad), 1);
-          startPolling();
-        });
-      }
-    },
-    handle: () => current,
-    status: () => status,
-    unavailable() {
-      const where = parseModelUri(source.uri).uri;
-      if (status.state === 'failed') {
-        const seconds = Math.max(0, Math.ceil((status.retryAt - now()) / 1000));
-        return new ModelNotLoadedError(
-          `No model loaded: attempt ${status.attempt} to load from ${where} failed (${status.error.message}); next attempt in ${seconds} s`,
-        );
-      }
-      return new ModelNotLoadedError(`No model loaded yet: loading from ${where}`);
-    },
-    async tick() {
-      if (!current) {
-        if (inFlight) return;
-        if (status.state !== 'failed' || now() >= status.retryAt) await attemptLoad();
-        return;
-      }
-      if (options.refreshSeconds > 0 && now() - lastPoll >= options.refreshSeconds * 1000) void refreshNow();
-    },
-    refreshNow,
-    onSwap: (listener) => {
-      listeners.push(listener);
-    },
-    stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-    },
-  };
+  }
 }
