@@ -142,8 +142,16 @@ export function localSource(location: Extract<ModelLocation, { kind: 'local' }>)
         handles.set(path, handle);
         handle.catch(() => handles.delete(path));
       }
+      let opened: FileHandle;
+      try {
+        opened = await handle;
+      } catch (error) {
+        // As the S3 source says it: a missing file is a broken version, not an I/O failure.
+        if (isNotFound(error)) throw new ArtifactInvalidError(`${path} is missing`, { cause: error });
+        throw error;
+      }
       const bytes = new Uint8Array(end - start);
-      const { bytesRead } = await (await handle).read(bytes, 0, bytes.length, start);
+      const { bytesRead } = await opened.read(bytes, 0, bytes.length, start);
       if (bytesRead !== bytes.length) throw new ArtifactInvalidError(`${path} is shorter than byte ${end}`);
       return bytes;
     },
