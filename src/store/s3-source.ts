@@ -176,12 +176,21 @@ async function getRange(ctx: S3Context, path: string, start: number, end: number
           Range: `bytes=${start}-${end - 1}`,
         }),
       );
+      const total = totalFromContentRange(response.ContentRange);
+      if (total !== undefined && total < end) {
+        // A short file is a broken version: retrying the short read would only repeat it.
+        discard(response.Body);
+        throw new ArtifactInvalidError(`${path} is shorter than byte ${end}`);
+      }
       const received = await readInto(response.Body, target);
       if (received !== target.length)
         throw new ShortReadError(`${ctx.uri}/${path}: ${received} of ${target.length} bytes`);
     }, ctx.retry);
   } catch (error) {
+    if (error instanceof ArtifactInvalidError) throw error;
     if (isMissing(error)) throw new ArtifactInvalidError(`${path} is missing`, { cause: error });
+    if (status(error) === 416)
+      throw new ArtifactInvalidError(`${path} is shorter than byte ${end}`, { cause: error });
     throw unreachable(ctx, path, error);
   }
   return target;
