@@ -76,7 +76,11 @@ function totalFromContentRange(contentRange: string | undefined): number | undef
   return match ? Number(match[1]) : undefined;
 }
 
-/** Runs `parts` tasks, `concurrency` at a time after the first, stopping at the first failure. */
+/**
+ * Runs `parts` tasks, `concurrency` at a time after the first, starting no more after the first
+ * failure, and settles only when none is still running: the parts write into the caller's memory,
+ * which must be left alone once the call has failed (the caller may reuse it for a retry).
+ */
 async function inParallel(
   parts: number,
   concurrency: number,
@@ -94,7 +98,9 @@ async function inParallel(
       });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, parts - 1) }, worker));
+  const workers = Array.from({ length: Math.min(Math.max(1, concurrency), parts - 1) }, worker);
+  const failure = (await Promise.allSettled(workers)).find((r) => r.status === 'rejected');
+  if (failure) throw failure.reason;
 }
 
 interface S3Context {
