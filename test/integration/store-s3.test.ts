@@ -646,6 +646,39 @@ describe('S3 faults (SDK mock in front of the emulator)', () => {
     restore();
   });
 
+  it('fails a whole-file read only once the parts still in flight have finished writing into the target', async () => {
+    // Prepare: part 1 times out for good while part 2 is still on its way
+    const { bucket, uri } = await root();
+    await put(bucket, 'recs/items.bin', bytes(3072));
+    const client = new S3Client({ forcePathStyle: true, maxAttempts: 1 });
+    const mock = mockClient(client);
+    mock.on(GetObjectCommand).callsFake(async (input: GetObjectCommandInput) => {
+      if (input.Range === 'bytes=1024-2047') throw s3Error('TimeoutError', undefined);
+      if (input.Range === 'bytes=2048-3071') for (let i = 0; i < 5; i++) await new Promise(setImmediate);
+      return s3.send(new GetObjectCommand(input));
+    });
+    const source = s3Source(
+      parseModelUri(uri) as Extract<ModelLocation, { kind: 's3' }>,
+      client,
+      { ...RETRY, attempts: 1 },
+      { partSize: 1024, concurrency: 2 },
+    );
+    const target = new Uint8Array(3072);
+
+    // Act
+    const atFailure = await source.readInto('items.bin', target).then(
+      () => 'accepted',
+      (error: Error) => ({ error: error.message, lastPart: Buffer.from(target.subarray(2048)) }),
+    );
+
+    // Assess
+    expect(atFailure).toEqual({
+      error: `Cannot read ${uri}/items.bin: TimeoutError (injected)`,
+      lastPart: Buffer.from(bytes(3072).subarray(2048)),
+    });
+    mock.restore();
+  });
+
   it('fails with a clear error when S3 is unreachable, after the retry policy', async () => {
     // Prepare: a real connection refused on a free port
     const port = await freePort();
