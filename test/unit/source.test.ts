@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -238,6 +238,23 @@ describe('Function: localSource', () => {
         { kind: 'ArtifactInvalidError', message: 'none.bin is missing' },
         { kind: 'ArtifactInvalidError', message: 'none.bin is missing' },
       ]);
+    });
+
+    it('reads past the old end of a file replaced by rename after its handle was cached', async () => {
+      // Prepare
+      await put('users.bin', bytes(100));
+      const before = await source.readRange('users.bin', 0, 8);
+      await put('users.bin.tmp', bytes(200).reverse());
+      await rename(join(root, 'users.bin.tmp'), join(root, 'users.bin'));
+
+      // Act
+      const after = await source.readRange('users.bin', 150, 160);
+
+      // Assess
+      expect({ before: [...before], after: [...after] }).toEqual({
+        before: [...bytes(8)],
+        after: [...bytes(200).reverse().subarray(150, 160)],
+      });
     });
 
     it('reads a file that appears after a failed attempt', async () => {

@@ -256,6 +256,31 @@ describe('Function: fetchVersion (local directory)', () => {
     });
   });
 
+  it('loads a version refused for a short remote users.bin once the file is published whole, through the same source', async () => {
+    // Prepare
+    const encoded = artifact(1);
+    await publishModel(root, encoded);
+    const v = encoded.manifest.version;
+    const remote = { ...everything, preloadUsersBytes: 0 };
+    await writeFile(fileOf(v, 'users.bin'), encoded.files['users.bin']!.subarray(0, 64));
+    const refused = await refusal(pointerFor(v), false, remote);
+
+    // Act: publishing again renames whole files into place
+    await publishModel(root, encoded);
+    const fetched = await fetchVersion(source, pointerFor(v), false, remote);
+
+    // Assess
+    expect({
+      refused: refused.kind,
+      version: fetched.version,
+      user: await remoteUser(fetched, 'u001'),
+    }).toEqual({
+      refused: 'ArtifactInvalidError',
+      version: v,
+      user: modelById(model(1)).users.u001!.factors,
+    });
+  });
+
   it('refuses a manifest of another version than the pointer names', async () => {
     // Prepare
     const encoded = artifact(1);
