@@ -206,9 +206,17 @@ function checkStructure(view: ItemSideView, m: Manifest): void {
   const slots = ids.slots.length;
   if (slots < 2 * view.videos || (slots & (slots - 1)) !== 0)
     throw invalid(`${ITEMS_FILE} video_id_slots has ${slots} slots, not a power of two >= 2 x videos`);
-  for (const s of ids.slots)
+  // Every video in exactly one slot leaves at least half the slots empty, so a lookup's probe always ends.
+  const placed = new Uint8Array(view.videos);
+  for (const s of ids.slots) {
     if (s < 0 || s > view.videos)
       throw invalid(`${ITEMS_FILE} video_id_slots holds ${s}, outside 0..${view.videos}`);
+    if (s === 0) continue;
+    if (placed[s - 1]) throw invalid(`${ITEMS_FILE} video_id_slots holds video ${s - 1} twice`);
+    placed[s - 1] = 1;
+  }
+  const unplaced = placed.indexOf(0);
+  if (unplaced >= 0) throw invalid(`${ITEMS_FILE} video_id_slots lacks video ${unplaced}`);
   const seen = new Uint8Array(view.videos);
   for (const row of view.popularityOrder) {
     if (row < 0 || row >= view.videos || seen[row])

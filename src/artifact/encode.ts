@@ -206,6 +206,22 @@ export function buildManifest(parts: {
   };
 }
 
+/** Histories are renumbered through a row map, where an out-of-range video would silently become row 0. */
+function seenProblem(seen: ModelData['seen'], videos: number): string | undefined {
+  const { indptr, indices } = seen;
+  const rows = indptr.length - 1;
+  let rising = indptr[0] === 0 && indptr[rows] === indices.length;
+  for (let r = 0; rising && r < rows; r++) rising = (indptr[r + 1] as number) >= (indptr[r] as number);
+  if (!rising) return `seen.indptr must rise from 0 to ${indices.length}`;
+  for (let r = 0; r < rows; r++) {
+    for (let p = indptr[r] as number; p < (indptr[r + 1] as number); p++) {
+      const video = indices[p] as number;
+      if (video < 0 || video >= videos) return `seen row ${r} names video ${video}, outside 0..${videos - 1}`;
+    }
+  }
+  return undefined;
+}
+
 function checkModel(model: ModelData): void {
   const users = model.userIds.length;
   const videos = model.videoIds.length;
@@ -222,6 +238,10 @@ function checkModel(model: ModelData): void {
     problems.push(`seen.indptr has ${model.seen.indptr.length} entries, expected ${users + 1}`);
   if (model.seen.indices.length !== model.seen.data.length)
     problems.push('seen.indices and seen.data differ in length');
+  else if (model.seen.indptr.length === users + 1) {
+    const problem = seenProblem(model.seen, videos);
+    if (problem) problems.push(problem);
+  }
   if (model.popularity.length !== videos)
     problems.push(`popularity has ${model.popularity.length} values, expected ${videos}`);
   if (model.metadata !== null && model.metadata.length !== videos)

@@ -76,7 +76,11 @@ function totalFromContentRange(contentRange: string | undefined): number | undef
   return match ? Number(match[1]) : undefined;
 }
 
-/** Runs `parts` tasks, `concurrency` at a time after the first, stopping at the first failure. */
+/**
+ * Runs `parts` tasks, `concurrency` at a time after the first, starting no more after the first
+ * failure, and settles only when none is still running: the parts write into the caller's memory,
+ * which must be left alone once the call has failed (the caller may reuse it for a retry).
+ */
 async function inParallel(
   parts: number,
   concurrency: number,
@@ -94,7 +98,9 @@ async function inParallel(
       });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, parts - 1) }, worker));
+  const workers = Array.from({ length: Math.min(Math.max(1, concurrency), parts - 1) }, worker);
+  const failure = (await Promise.allSettled(workers)).find((r) => r.status === 'rejected');
+  if (failure) throw failure.reason;
 }
 
 interface S3Context {
@@ -176,12 +182,21 @@ async function getRange(ctx: S3Context, path: string, start: number, end: number
           Range: `bytes=${start}-${end - 1}`,
         }),
       );
+      const total = totalFromContentRange(response.ContentRange);
+      if (total !== undefined && total < end) {
+        // A short file is a broken version: retrying the short read would only repeat it.
+        discard(response.Body);
+        throw new ArtifactInvalidError(`${path} is shorter than byte ${end}`);
+      }
       const received = await readInto(response.Body, target);
       if (received !== target.length)
         throw new ShortReadError(`${ctx.uri}/${path}: ${received} of ${target.length} bytes`);
     }, ctx.retry);
   } catch (error) {
+    if (error instanceof ArtifactInvalidError) throw error;
     if (isMissing(error)) throw new ArtifactInvalidError(`${path} is missing`, { cause: error });
+    if (status(error) === 416)
+      throw new ArtifactInvalidError(`${path} is shorter than byte ${end}`, { cause: error });
     throw unreachable(ctx, path, error);
   }
   return target;

@@ -108,6 +108,16 @@ export function localSource(location: Extract<ModelLocation, { kind: 'local' }>)
   const file = (path: string): string => join(location.dir, ...path.split('/'));
   // Ranged reads keep one handle per file open: a lookup is then one pread.
   const handles = new Map<string, Promise<FileHandle>>();
+  const handleOf = (path: string): Promise<FileHandle> => {
+    const cached = handles.get(path);
+    if (cached) return cached;
+    const opening = open(file(path), 'r');
+    handles.set(path, opening);
+    opening.catch(() => {
+      if (handles.get(path) === opening) handles.delete(path);
+    });
+    return opening;
+  };
   return {
     uri: location.uri,
     async readPointer(tag) {
@@ -136,16 +146,27 @@ export function localSource(location: Extract<ModelLocation, { kind: 'local' }>)
     },
     readInto: (path, target) => readFileInto(file(path), path, target),
     async readRange(path, start, end) {
-      let handle = handles.get(path);
-      if (!handle) {
-        handle = open(file(path), 'r');
-        handles.set(path, handle);
-        handle.catch(() => handles.delete(path));
-      }
       const bytes = new Uint8Array(end - start);
-      const { bytesRead } = await (await handle).read(bytes, 0, bytes.length, start);
-      if (bytesRead !== bytes.length) throw new ArtifactInvalidError(`${path} is shorter than byte ${end}`);
-      return bytes;
+      for (let fresh = false; ; fresh = true) {
+        const pending = handleOf(path);
+        let handle: FileHandle;
+        try {
+          handle = await pending;
+        } catch (error) {
+          // As the S3 source says it: a missing file is a broken version, not an I/O failure.
+          if (isNotFound(error)) throw new ArtifactInvalidError(`${path} is missing`, { cause: error });
+          throw error;
+        }
+        const { bytesRead } = await handle.read(bytes, 0, bytes.length, start);
+        if (bytesRead === bytes.length) return bytes;
+        if (fresh) throw new ArtifactInvalidError(`${path} is shorter than byte ${end}`);
+        // A cached handle keeps reading a file that was since replaced (a publish renames the new
+        // file in), so a short read looks once more through a freshly opened one.
+        if (handles.get(path) === pending) {
+          handles.delete(path);
+          await handle.close().catch(() => undefined);
+        }
+      }
     },
     async identity(path) {
       try {

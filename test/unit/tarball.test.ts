@@ -1,12 +1,16 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extract, list } from 'tar';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createModelStore } from '../../src/store/model-store.js';
+import { pointerFor } from '../../src/artifact/format.js';
 import { publishModel } from '../../src/store/publish.js';
+import { localSource } from '../../src/store/source.js';
+import { type FetchedVersion, fetchVersion } from '../../src/store/version.js';
 import { createSageMakerTarball } from '../../training/tarball.js';
+import { artifactById, modelById } from '../helpers/read-back.js';
 import { tinyArtifact, tinyModel } from '../helpers/tiny-model.js';
+import { encodeV1Model, publishV1Local } from '../helpers/v1-artifact.js';
 
 const artifact = (seed: number) => tinyArtifact({ seed });
 
@@ -21,57 +25,159 @@ afterEach(async () => {
 async function entries(file: string): Promise<string[]> {
   const names: string[] = [];
   await list({ file, onReadEntry: (entry) => names.push(entry.path) });
-  return names.sort();
+  return names.filter((name) => !name.endsWith('/')).sort();
+}
+
+/** Unpacks a tarball as SageMaker does into /opt/ml/model and loads the version its pointer names. */
+async function loadUnpacked(file: string): Promise<FetchedVersion> {
+  const dir = join(work, `opt-ml-model-${Math.random().toString(36).slice(2)}`);
+  await mkdir(dir);
+  await extract({ file, cwd: dir });
+  const source = localSource({ kind: 'local', dir, uri: dir });
+  const read = await source.readPointer();
+  if (!read.changed || !read.pointer) throw new Error('no pointer in the tarball');
+  const fetched = await fetchVersion(source, read.pointer, false, {
+    allocateItems: (bytes) => new Uint8Array(bytes),
+    preloadUsersBytes: Number.POSITIVE_INFINITY,
+  });
+  await source.close();
+  return fetched;
 }
 
 describe('Function: createSageMakerTarball', () => {
   it('packs the latest version with a pointer, loadable as /opt/ml/model once unpacked', async () => {
+    // Prepare
     const root = join(work, 'artifacts');
     await publishModel(root, artifact(1));
     const latest = artifact(2);
     await publishModel(root, latest, { 'report.html': '<html></html>' });
-    const result = await createSageMakerTarball(root, join(work, 'out', 'model.tar.gz'));
-    const unpacked = join(work, 'opt-ml-model');
-    await mkdir(unpacked);
-    await extract({ file: result.file, cwd: unpacked });
-    const store = createModelStore({ uri: unpacked, prepare: (m) => m });
     const v = latest.manifest.version;
+
+    // Act
+    const result = await createSageMakerTarball(root, join(work, 'out', 'model.tar.gz'));
+    const loaded = await loadUnpacked(result.file);
+
+    // Assess
+    const users = loaded.users.kind === 'memory' ? loaded.users.bytes : new Uint8Array(0);
     expect({
       result: { ...result, bytes: result.bytes > 0 },
-      entries: (await entries(result.file)).filter((name) => !name.endsWith('/')),
-      loaded: await store.load(),
+      entries: await entries(result.file),
+      version: loaded.version,
+      manifest: loaded.manifest,
+      answers: artifactById(loaded.view, users, tinyModel({ seed: 2 }).userIds),
     }).toEqual({
       result: { file: join(work, 'out', 'model.tar.gz'), version: v, bytes: true },
       entries: [
         'latest.json',
+        `models/${v}/items.bin`,
         `models/${v}/manifest.json`,
-        `models/${v}/model.bin`,
         `models/${v}/report.html`,
+        `models/${v}/users.bin`,
       ],
-      loaded: { version: v, manifest: latest.manifest, model: tinyModel({ seed: 2 }) },
+      version: v,
+      manifest: latest.manifest,
+      answers: modelById(tinyModel({ seed: 2 })),
     });
   });
 
   it('packs an older version on request, pointing latest.json at it', async () => {
+    // Prepare
     const root = join(work, 'artifacts');
     const older = artifact(1);
     await publishModel(root, older);
     await publishModel(root, artifact(2));
+
+    // Act
     const result = await createSageMakerTarball(root, join(work, 'model.tar.gz'), older.manifest.version);
-    const unpacked = join(work, 'unpacked');
-    await mkdir(unpacked);
-    await extract({ file: result.file, cwd: unpacked });
-    expect(await createModelStore({ uri: unpacked, prepare: (m) => m.version }).load()).toBe(
-      older.manifest.version,
-    );
+    const loaded = await loadUnpacked(result.file);
+
+    // Assess
+    expect({ result: result.version, loaded: loaded.version }).toEqual({
+      result: older.manifest.version,
+      loaded: older.manifest.version,
+    });
   });
 
-  it('refuses to pack a version that fails verification', async () => {
+  it('packs a format-1 version as it was published, still loadable', async () => {
+    // Prepare
+    const root = join(work, 'artifacts');
+    const model = tinyModel({ seed: 4 });
+    const v1 = encodeV1Model(model, {
+      params: { factors: 4, regularization: 0.01, alpha: 1, iterations: 1, cgSteps: 3, threads: 1, seed: 1 },
+      datasetDigest: 'v1',
+      createdAt: new Date('2024-01-01T00:00:00Z'),
+    });
+    await publishV1Local(root, v1);
+    const v = v1.manifest.version;
+
+    // Act
+    const result = await createSageMakerTarball(root, join(work, 'model.tar.gz'));
+    const loaded = await loadUnpacked(result.file);
+
+    // Assess
+    const users = loaded.users.kind === 'memory' ? loaded.users.bytes : new Uint8Array(0);
+    expect({
+      entries: await entries(result.file),
+      version: loaded.version,
+      convertedFrom: loaded.convertedFrom,
+      answers: artifactById(loaded.view, users, model.userIds),
+    }).toEqual({
+      entries: ['latest.json', `models/${v}/manifest.json`, `models/${v}/model.bin`],
+      version: v,
+      convertedFrom: 1,
+      answers: modelById(model),
+    });
+  });
+
+  it('refuses to pack a version whose items.bin or users.bin fails verification', async () => {
+    // Prepare
     const root = join(work, 'artifacts');
     const good = artifact(1);
-    const corrupt = new Uint8Array(good.bundle);
-    corrupt[0] = (corrupt[0]! + 1) % 256;
-    await publishModel(root, { manifest: good.manifest, bundle: corrupt });
-    await expect(createSageMakerTarball(root, join(work, 'model.tar.gz'))).rejects.toThrow(/sha256 mismatch/);
+    await publishModel(root, good);
+    const dir = join(root, 'models', good.manifest.version);
+    const items = await readFile(join(dir, 'items.bin'));
+    const users = await readFile(join(dir, 'users.bin'));
+
+    // Act
+    items[0] = (items[0] as number) ^ 1;
+    await writeFile(join(dir, 'items.bin'), items);
+    const badItems = await createSageMakerTarball(root, join(work, 'a.tar.gz')).catch(
+      (e: Error) => e.message,
+    );
+    items[0] = (items[0] as number) ^ 1;
+    await writeFile(join(dir, 'items.bin'), items);
+    users[users.length - 1] = (users[users.length - 1] as number) ^ 1;
+    await writeFile(join(dir, 'users.bin'), users);
+    const badUsers = await createSageMakerTarball(root, join(work, 'b.tar.gz')).catch(
+      (e: Error) => e.message,
+    );
+
+    // Assess
+    expect({ badItems, badUsers }).toEqual({
+      badItems: expect.stringMatching(
+        /is invalid: items\.bin sha256 mismatch: .* \(section item_factors differs\)$/,
+      ),
+      badUsers: expect.stringMatching(/is invalid: users\.bin sha256 mismatch: /),
+    });
+  });
+
+  it('says no model is published for an empty root, and not found for a missing pinned version', async () => {
+    // Prepare
+    const root = join(work, 'artifacts');
+    await mkdir(root);
+
+    // Act
+    const messages = [
+      await createSageMakerTarball(root, join(work, 'a.tar.gz')).catch((e: Error) => e.message),
+      await createSageMakerTarball(root, join(work, 'b.tar.gz'), '20990101T000000Z-00000000').catch(
+        (e: Error) => e.message,
+      ),
+    ];
+
+    // Assess
+    expect(messages).toEqual([
+      `No model published at ${root}: latest.json not found`,
+      `Model version 20990101T000000Z-00000000 not found: ${root}/${pointerFor('20990101T000000Z-00000000').manifest} does not exist`,
+    ]);
   });
 });

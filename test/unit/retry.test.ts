@@ -16,6 +16,8 @@ describe('Function: isTransientError', () => {
       ['InternalError 500', s3Error('InternalError', 500)],
       ['429', s3Error('TooManyRequests', 429)],
       ['short read', new ShortReadError('short')],
+      ['SDK TimeoutError', Object.assign(new Error('socket timeout'), { name: 'TimeoutError' })],
+      ['ThrottlingException 400', s3Error('ThrottlingException', 400)],
       ['NoSuchKey 404', s3Error('NoSuchKey', 404)],
       ['AccessDenied 403', s3Error('AccessDenied', 403)],
       ['PreconditionFailed 412', s3Error('PreconditionFailed', 412)],
@@ -29,6 +31,8 @@ describe('Function: isTransientError', () => {
       'InternalError 500': true,
       '429': true,
       'short read': true,
+      'SDK TimeoutError': true,
+      'ThrottlingException 400': true,
       'NoSuchKey 404': false,
       'AccessDenied 403': false,
       'PreconditionFailed 412': false,
@@ -70,5 +74,37 @@ describe('Function: withRetry', () => {
       }, policy),
     ).rejects.toThrow('AccessDenied');
     expect(calls).toBe(1);
+  });
+});
+
+describe('Function: withRetry (policy edges)', () => {
+  it('makes exactly one attempt when the policy allows one', async () => {
+    let calls = 0;
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          throw s3Error('SlowDown', 503);
+        },
+        { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+      ),
+    ).rejects.toThrow('SlowDown');
+    expect(calls).toBe(1);
+  });
+
+  it('asks the given classifier, not the default one, whether to retry', async () => {
+    const seen: unknown[] = [];
+    const result = await withRetry(
+      async (attempt) => {
+        if (attempt === 1) throw new Error('custom transient');
+        return attempt;
+      },
+      { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
+      (error) => {
+        seen.push((error as Error).message);
+        return true;
+      },
+    );
+    expect({ result, seen }).toEqual({ result: 2, seen: ['custom transient'] });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigInvalidError } from '../../src/core/errors.js';
-import { parseModelUri, resolveModelUri } from '../../src/store/location.js';
+import { parseModelUri, resolveModelUri, s3Key } from '../../src/store/location.js';
 
 describe('Function: parseModelUri', () => {
   it('splits s3 URIs into bucket and prefix, trimming slashes', () => {
@@ -10,11 +10,27 @@ describe('Function: parseModelUri', () => {
     ]);
   });
 
-  it('treats file URLs and paths as local directories', () => {
-    expect([parseModelUri('file:///opt/ml/model'), parseModelUri('/tmp/models')]).toEqual([
+  it('treats file URLs and paths as local directories, resolving relative paths', () => {
+    expect([
+      parseModelUri('file:///opt/ml/model'),
+      parseModelUri('/tmp/models'),
+      parseModelUri('  artifacts '),
+    ]).toEqual([
       { kind: 'local', dir: '/opt/ml/model', uri: '/opt/ml/model' },
       { kind: 'local', dir: '/tmp/models', uri: '/tmp/models' },
+      { kind: 'local', dir: `${process.cwd()}/artifacts`, uri: `${process.cwd()}/artifacts` },
     ]);
+  });
+
+  it('refuses bucket names S3 would refuse', () => {
+    const accepted = ['s3://ab', 's3://Upper/p', 's3://-dash/p', 's3://ok.bucket-1/p'].map((uri) => {
+      try {
+        return parseModelUri(uri).kind;
+      } catch (error) {
+        return error instanceof ConfigInvalidError ? 'refused' : 'wrong error';
+      }
+    });
+    expect(accepted).toEqual(['refused', 'refused', 'refused', 's3']);
   });
 
   it('refuses empty values, missing buckets and other schemes', () => {
@@ -44,5 +60,14 @@ describe('Function: resolveModelUri', () => {
     expect(() => resolveModelUri({ MODEL_URI: ' ' }, none)).toThrow(
       /^MODEL_URI is not set and \/opt\/ml\/model does not exist/,
     );
+  });
+});
+
+describe('Function: s3Key', () => {
+  it('joins a path under a prefix, and uses the path alone at the bucket root', () => {
+    expect([s3Key('recs', 'latest.json'), s3Key('', 'latest.json')]).toEqual([
+      'recs/latest.json',
+      'latest.json',
+    ]);
   });
 });
