@@ -114,7 +114,7 @@ describe('Function: handleRequest', () => {
   });
 
   it('answers the transport errors with the shared error body', async () => {
-    const cases = [
+    const cases: { headers: Record<string, string>; body: string; status: number; code: string }[] = [
       {
         headers: { 'content-type': 'text/csv' },
         body: 'u001,3',
