@@ -16,29 +16,28 @@ import { asLog, config } from './environment.js';
 
 const log = asLog();
 
+/**
+ * S3 reads happen inside an invocation (a load after a failure, a user block on demand), so each one is
+ * bounded well inside the function timeout (serverless.yml: 10 s): two SDK attempts, 1 s to connect, and
+ * 2 s of silence on an open socket (an S3 that accepts and never answers; a large download that keeps
+ * receiving bytes is not cut). The runtime's backoff, not the client, does the retrying.
+ */
+const S3_FAIL_FAST = { maxAttempts: 2, connectionTimeoutMs: 1000, requestTimeoutMs: 2000 } as const;
+const source = {
+  s3: createS3Client({ forcePathStyle: config.s3ForcePathStyle, ...S3_FAIL_FAST }),
+  retry: { attempts: 1 },
+};
+
 // Without MODEL_URI the runtime would fall back to SageMaker's /opt/ml/model, which never exists here.
 const runtime =
   config.modelUri === undefined
     ? undefined
-    : runtimeFromConfig(config, {
-        log,
-        drive: 'requests',
-        slots: 1,
-        uriFallback: false,
-        // A load attempt runs inside a request: fail fast and let the runtime's backoff do the retrying.
-        source: {
-          s3: createS3Client({
-            forcePathStyle: config.s3ForcePathStyle,
-            maxAttempts: 2,
-            connectionTimeoutMs: 1000,
-          }),
-          retry: { attempts: 1 },
-        },
-      });
+    : runtimeFromConfig(config, { log, drive: 'requests', slots: 1, uriFallback: false, source });
 const missingUri = new ModelNotLoadedError(
   'MODEL_URI is not set: set it to s3://bucket/prefix (serverless.yml param modelUri) or a model directory',
 );
-const cache = new RecommenderCache(config, 0);
+// User blocks read on demand go through the same bounded client.
+const cache = new RecommenderCache(config, 0, source);
 
 /**
  * The current recommender, or the ModelNotLoadedError to answer (503): loading, failed and waiting
