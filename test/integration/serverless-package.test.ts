@@ -135,6 +135,19 @@ describe('Function: runLambdaDeploy --dry-run (serverless package + cfn-lint, of
     });
   });
 
+  it('bundles node:http and node:https through require, not as ES imports (their ESM facade loads undici at init)', () => {
+    // Prepare
+    const work = mkdtempSync(join(tmpdir(), 'bundle-imports-'));
+    extractZip(readFileSync(join(dir, 'ping.zip')), work);
+    const code = readFileSync(join(work, 'handlers/api.mjs'), 'utf8');
+    rmSync(work, { recursive: true, force: true });
+    // Act
+    const esImports = [...code.matchAll(/from\s*"(node:)?(https?)"/g)].map((m) => m[0]);
+    const required = [...code.matchAll(/\("node:(https?)"\)/g)].map((m) => m[1]).sort();
+    // Assess
+    expect({ esImports, required }).toEqual({ esImports: [], required: ['http', 'https'] });
+  });
+
   it('runs every function on nodejs22.x, arm64, with the measured memory and timeout and the model URI', () => {
     // Act
     const functions = Object.fromEntries(
