@@ -1,12 +1,14 @@
 /**
- * `npm run bench:lambda [-- --videos 100000 --users 20000 --factors 100 --runs 5 --warm 500 --package-dir DIR]`
+ * `npm run bench:lambda [-- --videos 100000 --users 20000 --factors 100 --runs 3 --warm 500 --package-dir DIR]`
  *
  * Cold start and warm latency of the Lambda target as it ships: `serverless package` builds the real
- * bundles, which are unzipped and imported by fresh Node processes (as the Lambda runtime does at init),
- * loading a large model published to the S3 emulator (moto_server). Prints, per cold start: process
- * start to handler ready, the import itself (bundle evaluation + model download + verify + index), and
- * the first invocation; then warm per-invocation latency percentiles and the resident set size.
- * Numbers are from this machine (2 shared cores, loopback S3), not from Lambda: read them as relative.
+ * bundle (handlers/api.mjs), which is unzipped and imported by fresh Node processes (as the Lambda
+ * runtime does at init) with the serverless.yml settings (USER_PRELOAD_MB=0: users read per block on
+ * demand; --enable-source-maps). The model is read from the S3 emulator (moto_server) and, for
+ * comparison, from a local directory. Prints per cold start: process start to first answer, the
+ * import (bundle evaluation + model load), the model load alone (from the `model_loaded` log line),
+ * the first invocation; then warm per-invocation percentiles and the resident set size.
+ * Numbers are from this machine (loopback S3, no Lambda CPU cap): read them as relative.
  * @module
  */
 import { fork } from 'node:child_process';
@@ -15,19 +17,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { extractZip, KiB, packageService } from '../deploy/lambda-package.js';
-import { encodeModel } from '../src/artifact/encode.js';
+import { encodeModel } from '../src/artifact/index.js';
 import type { ModelData } from '../src/core/model-data.js';
-import { publishModel } from '../src/store/publish.js';
-import { createS3Client } from '../src/store/s3-client.js';
+import { createRng } from '../src/core/random.js';
+import { createS3Client, publishModel } from '../src/store/index.js';
 import { startMoto } from '../test/helpers/moto.js';
-import { seededRandom } from '../test/helpers/tiny-model.js';
 
 const options = new Command('bench:lambda')
   .option('--videos <n>', 'videos in the model', '100000')
   .option('--users <n>', 'users in the model', '20000')
   .option('--factors <n>', 'latent factors (the implicit default)', '100')
   .option('--seen <n>', 'videos seen per user', '30')
-  .option('--runs <n>', 'fresh processes (cold starts)', '5')
+  .option('--index <kind>', 'ANN index of the artifact: auto (IVF from 50k videos), ivf, exact', 'auto')
+  .option('--runs <n>', 'fresh processes (cold starts) per model location', '3')
   .option('--warm <n>', 'warm invocations per process', '500')
   .option('--package-dir <dir>', 'reuse a `serverless package` output instead of packaging again')
   .parse(process.argv)
@@ -36,16 +38,30 @@ const options = new Command('bench:lambda')
     users: string;
     factors: string;
     seen: string;
+    index: 'auto' | 'ivf' | 'exact';
     runs: string;
     warm: string;
     packageDir?: string;
   }>();
 
-/** A random model of the requested size: what matters for load time is bytes and counts, not quality. */
+const MiB = KiB * KiB;
+
+/**
+ * A random model of the requested size with some structure (factors drawn around 64 centres, as
+ * trained factors cluster by taste), so an IVF index has lists worth probing. What matters for
+ * loading is bytes and counts; for warm latency, the index.
+ */
 function syntheticModel(videos: number, users: number, factors: number, seenPerUser: number): ModelData {
-  const random = seededRandom(7);
-  const userFactors = Float32Array.from({ length: users * factors }, () => random() * 0.2 - 0.1);
-  const itemFactors = Float32Array.from({ length: videos * factors }, () => random() * 0.2 - 0.1);
+  const random = createRng(7);
+  const centres = Float32Array.from({ length: 64 * factors }, () => random() * 0.4 - 0.2);
+  const around = (rows: number): Float32Array => {
+    const out = new Float32Array(rows * factors);
+    for (let r = 0; r < rows; r++) {
+      const c = Math.floor(random() * 64) * factors;
+      for (let f = 0; f < factors; f++) out[r * factors + f] = (centres[c + f] ?? 0) + random() * 0.1 - 0.05;
+    }
+    return out;
+  };
   const indptr = new Int32Array(users + 1);
   const indices = new Int32Array(users * seenPerUser);
   const popularity = new Float32Array(videos);
@@ -62,20 +78,33 @@ function syntheticModel(videos: number, users: number, factors: number, seenPerU
     factors,
     userIds: Array.from({ length: users }, (_, i) => pad('u', i)),
     videoIds: Array.from({ length: videos }, (_, i) => pad('v', i)),
-    userFactors,
-    itemFactors,
+    userFactors: around(users),
+    itemFactors: around(videos),
     seen: { rows: users, cols: videos, indptr, indices, data: new Float32Array(indices.length).fill(1) },
     popularity,
     metadata: null,
   };
 }
 
+/** What each fresh process reports. */
+interface ChildResult {
+  /** ms from process start (performance.timeOrigin) to the end of the import, and to the first answer */
+  importedAt: number;
+  answeredAt: number;
+  importMs: number;
+  firstMs: number;
+  firstStatus: number;
+  /** warm calls, first pass (user blocks mostly read from the model location) and second (cached) */
+  times: number[];
+  cachedTimes: number[];
+  rssMiB: number;
+}
+
 // Runs in each fresh process: import the bundle (init), invoke once (cold), then `warm` times.
 const CHILD = `
 const started = performance.now();
-const { handler } = await import(process.env.BENCH_BUNDLE);
+const api = await import(process.env.BENCH_BUNDLE);
 const imported = performance.now();
-process.send({ ready: true });
 const event = JSON.parse(process.env.BENCH_EVENT);
 const users = Number(process.env.BENCH_USERS);
 const context = { functionName: 'bench', awsRequestId: 'bench', getRemainingTimeInMillis: () => 10000 };
@@ -86,22 +115,99 @@ const eventFor = (i) => {
   e.path = '/users/' + id + '/recommendations';
   return e;
 };
-const first = await handler(eventFor(0), context);
-const firstDone = performance.now();
-const times = [];
-for (let i = 1; i <= Number(process.env.BENCH_WARM); i++) {
-  const e = eventFor(i);
-  const t = performance.now();
-  const r = await handler(e, context);
-  times.push(performance.now() - t);
-  if (r.statusCode !== 200) throw new Error('warm call failed: ' + r.body);
-}
-process.send({ sinceProcessStart: imported, importMs: imported - started, firstMs: firstDone - imported,
-  firstStatus: first.statusCode, times, rssMiB: process.memoryUsage().rss / 1048576 });
+const first = await api.userRecommendations(eventFor(0), context);
+const answered = performance.now();
+process.send({ answered: true });
+// Two passes over the same users: the first reads most of their blocks, the second finds them cached.
+const pass = async () => {
+  const times = [];
+  for (let i = 1; i <= Number(process.env.BENCH_WARM); i++) {
+    const e = eventFor(i);
+    const t = performance.now();
+    const r = await api.userRecommendations(e, context);
+    times.push(performance.now() - t);
+    if (r.statusCode !== 200) throw new Error('warm call failed: ' + r.body);
+  }
+  return times;
+};
+const times = await pass();
+const cachedTimes = await pass();
+process.send({ importedAt: imported, answeredAt: answered, importMs: imported - started,
+  firstMs: answered - imported, firstStatus: first.statusCode, times, cachedTimes,
+  rssMiB: process.memoryUsage().rss / 1048576 });
 `;
 
-function percentile(sorted: number[], p: number): number {
+function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+const median = (values: readonly number[]): number =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+
+/** Fresh processes importing the bundle with `env`; prints one line per cold start and the warm summary. */
+async function coldStarts(
+  label: string,
+  runner: string,
+  env: Record<string, string>,
+): Promise<{ firstAnswerMs: number[]; warm: number[]; cached: number[]; rss: number[] }> {
+  const firstAnswerMs: number[] = [];
+  const warm: number[] = [];
+  const cached: number[] = [];
+  const rss: number[] = [];
+  console.log(`\n${label}`);
+  console.log(
+    'run  spawn->first answer ms  process start->first answer ms  import(init) ms  of which model ms  first call ms  rss MiB',
+  );
+  for (let run = 1; run <= Number(options.runs); run++) {
+    const spawnedAt = performance.now();
+    let spawnToAnswer = Number.NaN;
+    let stdout = '';
+    const result = await new Promise<ChildResult>((resolve, reject) => {
+      const child = fork(runner, [], {
+        // Not this process's execArgv (tsx's loader): the child runs the bundle as Lambda does.
+        execArgv: [],
+        env: { ...process.env, ...env, NODE_OPTIONS: '--enable-source-maps' },
+        stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+      });
+      child.stdout?.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.on('message', (m: ChildResult | { answered: true }) => {
+        if ('answered' in m) spawnToAnswer = performance.now() - spawnedAt;
+        else resolve(m);
+      });
+      child.once('exit', (code) => code !== 0 && reject(new Error(`bench child exited ${code}`)));
+    });
+    if (result.firstStatus !== 200) throw new Error(`first invocation answered ${result.firstStatus}`);
+    // The runtime logs model_loaded with the time to read, verify and place the item side.
+    const modelMs = Number(stdout.match(/"message":"model_loaded".*?"ms":(\d+)/)?.[1] ?? Number.NaN);
+    firstAnswerMs.push(result.answeredAt);
+    warm.push(...result.times);
+    cached.push(...result.cachedTimes);
+    rss.push(result.rssMiB);
+    console.log(
+      [
+        String(run).padStart(3),
+        spawnToAnswer.toFixed(0).padStart(23),
+        result.answeredAt.toFixed(0).padStart(32),
+        result.importMs.toFixed(0).padStart(17),
+        String(modelMs).padStart(19),
+        result.firstMs.toFixed(1).padStart(15),
+        result.rssMiB.toFixed(0).padStart(9),
+      ].join(''),
+    );
+  }
+  const sorted = [...warm].sort((a, b) => a - b);
+  const sortedCached = [...cached].sort((a, b) => a - b);
+  const line = (values: readonly number[]) =>
+    `p50 ${percentile(values, 50).toFixed(2)} ms, p95 ${percentile(values, 95).toFixed(2)} ms, p99 ${percentile(values, 99).toFixed(2)} ms`;
+  console.log(`warm GET /users/{userId}/recommendations (k=3, ${sorted.length} calls):`);
+  console.log(`  users' blocks read on demand (first pass): ${line(sorted)}`);
+  console.log(`  the same users again (blocks cached):      ${line(sortedCached)}`);
+  return { firstAnswerMs, warm: sorted, cached: sortedCached, rss };
 }
 
 const videos = Number(options.videos);
@@ -123,22 +229,30 @@ if (!options.packageDir) {
 }
 const bundleDir = join(work, 'bundle');
 extractZip(readFileSync(join(packageDir, 'userRecommendations.zip')), bundleDir);
-const bundle = join(bundleDir, 'handlers/user-recommendations.mjs');
+const bundle = join(bundleDir, 'handlers/api.mjs');
 console.log(`bundle: ${(readFileSync(bundle).length / KiB).toFixed(0)} KiB (${bundle})`);
 
 const moto = await startMoto();
 try {
   await fetch(`${moto.endpoint}/bench`, { method: 'PUT' });
+  const encodeStarted = performance.now();
   const model = syntheticModel(videos, users, factors, Number(options.seen));
   const artifact = encodeModel(model, {
     params: { factors, regularization: 0.01, alpha: 1, iterations: 15, cgSteps: 3, threads: 1, seed: 42 },
     datasetDigest: 'bench',
+    index: options.index,
   });
+  const fileMiB = (name: string) => ((artifact.files[name]?.byteLength ?? 0) / MiB).toFixed(1);
   const s3 = createS3Client({ forcePathStyle: true });
   await publishModel('s3://bench/model', artifact, {}, { s3 });
   s3.destroy();
+  const localDir = join(work, 'model');
+  await publishModel(localDir, artifact);
+  const index = artifact.manifest.index;
   console.log(
-    `model: ${videos} videos x ${users} users x ${factors} factors, bundle ${(artifact.bundle.length / KiB / KiB).toFixed(1)} MiB in the S3 emulator`,
+    `model: ${videos} videos x ${users} users x ${factors} factors; items.bin ${fileMiB('items.bin')} MiB, ` +
+      `users.bin ${fileMiB('users.bin')} MiB; index ${index.kind === 'ivf' ? `ivf (${index.lists} lists, nprobe ${index.nprobe})` : index.kind}; ` +
+      `built in ${((performance.now() - encodeStarted) / 1000).toFixed(1)} s; in the S3 emulator and in ${localDir}`,
   );
 
   const runner = join(work, 'child.mjs');
@@ -147,68 +261,36 @@ try {
     new URL('../test/events/apigw-rest/user-recommendations.json', import.meta.url),
     'utf8',
   );
-  const all: number[] = [];
-  console.log(
-    '\nrun  spawn->ready ms  in-process ms  import(init) ms  of which model ms  first call ms  rss MiB',
-  );
-  for (let run = 1; run <= Number(options.runs); run++) {
-    const spawnedAt = performance.now();
-    let wall = Number.NaN;
-    let stdout = '';
-    const result = await new Promise<{
-      sinceProcessStart: number;
-      importMs: number;
-      firstMs: number;
-      firstStatus: number;
-      times: number[];
-      rssMiB: number;
-    }>((resolve, reject) => {
-      const child = fork(runner, [], {
-        env: {
-          ...process.env,
-          ...moto.env,
-          MODEL_URI: 's3://bench/model',
-          AWS_S3_FORCE_PATH_STYLE: 'true',
-          LOG_LEVEL: 'info',
-          NODE_OPTIONS: '--enable-source-maps',
-          BENCH_BUNDLE: bundle,
-          BENCH_EVENT: event,
-          BENCH_USERS: String(users),
-          BENCH_WARM: options.warm,
-        },
-        stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-      });
-      child.stdout?.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.on('message', (m: { ready?: boolean }) => {
-        if (m.ready) wall = performance.now() - spawnedAt;
-        else resolve(m as never);
-      });
-      child.once('exit', (code) => code !== 0 && reject(new Error(`bench child exited ${code}`)));
-    });
-    // The store logs model_loaded with the download + verify + prepare time.
-    const modelMs = Number(stdout.match(/"message":"model_loaded".*?"ms":(\d+)/)?.[1] ?? Number.NaN);
-    if (result.firstStatus !== 200) throw new Error(`first invocation answered ${result.firstStatus}`);
-    all.push(...result.times);
+  const common = {
+    BENCH_BUNDLE: bundle,
+    BENCH_EVENT: event,
+    BENCH_USERS: String(users),
+    BENCH_WARM: options.warm,
+    USER_PRELOAD_MB: '0',
+    LOG_LEVEL: 'info',
+  };
+  const fromS3 = await coldStarts('model in the S3 emulator (s3://bench/model)', runner, {
+    ...common,
+    ...moto.env,
+    MODEL_URI: 's3://bench/model',
+    AWS_S3_FORCE_PATH_STYLE: 'true',
+  });
+  const fromDir = await coldStarts(`model in a local directory (${localDir})`, runner, {
+    ...common,
+    MODEL_URI: localDir,
+  });
+  console.log('\nsummary (median of the cold starts; target: init to first answer < 500 ms)');
+  for (const [label, r] of [
+    ['S3 emulator', fromS3],
+    ['local directory', fromDir],
+  ] as const) {
     console.log(
-      [
-        String(run).padStart(3),
-        wall.toFixed(0).padStart(16),
-        result.sinceProcessStart.toFixed(0).padStart(13),
-        result.importMs.toFixed(0).padStart(16),
-        String(modelMs).padStart(17),
-        result.firstMs.toFixed(1).padStart(14),
-        result.rssMiB.toFixed(0).padStart(8),
-      ].join(''),
+      `  ${label.padEnd(16)} process start -> first answer ${median(r.firstAnswerMs).toFixed(0)} ms; ` +
+        `warm p50 / p99 ${percentile(r.warm, 50).toFixed(2)} / ${percentile(r.warm, 99).toFixed(2)} ms ` +
+        `(blocks cached: ${percentile(r.cached, 50).toFixed(2)} / ${percentile(r.cached, 99).toFixed(2)} ms); ` +
+        `rss ${median(r.rss).toFixed(0)} MiB`,
     );
   }
-  const sorted = all.sort((a, b) => a - b);
-  const mean = sorted.reduce((s, t) => s + t, 0) / sorted.length;
-  console.log(
-    `\nwarm GET /users/{userId}/recommendations (k=3, ${sorted.length} calls): mean ${mean.toFixed(2)} ms, ` +
-      `p50 ${percentile(sorted, 50).toFixed(2)}, p95 ${percentile(sorted, 95).toFixed(2)}, p99 ${percentile(sorted, 99).toFixed(2)} ms`,
-  );
 } finally {
   await moto.stop();
   rmSync(work, { recursive: true, force: true });

@@ -9,15 +9,15 @@
  * @module
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { Command } from 'commander';
-import { parseManifest } from '../src/artifact/decode.js';
-import { parseModelUri } from '../src/store/location.js';
-import { publishModel } from '../src/store/publish.js';
-import { createS3Client } from '../src/store/s3-client.js';
-import { parsePointer } from '../src/store/source.js';
+import {
+  createS3Client,
+  fetchVersion,
+  openArtifactSource,
+  parseModelUri,
+  publishModel,
+} from '../src/store/index.js';
 import { ROOT, SERVERLESS_BIN, serverlessEnv } from './lambda-package.js';
 
 const EMULATOR_BUCKET = 'dev-models';
@@ -56,18 +56,32 @@ async function startEmulator(): Promise<{ endpoint: string; child: ChildProcess 
   throw new Error(`moto_server did not answer on ${endpoint}`);
 }
 
-/** Copies the latest model of a local artifacts root into the emulator; returns its s3:// root. */
+/**
+ * Copies the latest model of a local artifacts root into the emulator, read and verified as the
+ * functions read it (a format-1 version arrives converted to format 2); returns its s3:// root.
+ */
 async function publishToEmulator(dir: string, endpoint: string): Promise<string> {
   // CreateBucket is a bare PUT; the emulator needs no signature, and deploy code stays off the S3 SDK.
   await fetch(`${endpoint}/${EMULATOR_BUCKET}`, { method: 'PUT' });
-  const pointer = parsePointer(readFileSync(join(dir, 'latest.json'), 'utf8'), dir);
-  const manifestFile = join(dir, pointer.manifest);
-  const manifest = parseManifest(JSON.parse(readFileSync(manifestFile, 'utf8')));
-  const bundle = readFileSync(join(manifestFile, '..', 'model.bin'));
+  const local = openArtifactSource(dir);
+  const read = await local.readPointer();
+  if (!read.changed) throw new Error(`${dir}: no model`);
+  if (read.pointer === undefined) throw read.error;
+  const fetched = await fetchVersion(local, read.pointer, false, {
+    allocateItems: (bytes) => new Uint8Array(bytes),
+    preloadUsersBytes: Number.POSITIVE_INFINITY,
+  });
+  await local.close();
+  if (fetched.users.kind !== 'memory') throw new Error('users.bin was not read');
+  const { manifest } = fetched;
+  const files = {
+    [manifest.items.file]: fetched.items,
+    [manifest.users.file]: new Uint8Array(fetched.users.bytes),
+  };
   const s3 = createS3Client({ forcePathStyle: true });
   try {
     const uri = `s3://${EMULATOR_BUCKET}/${EMULATOR_PREFIX}`;
-    await publishModel(uri, { manifest, bundle: new Uint8Array(bundle) }, {}, { s3 });
+    await publishModel(uri, { manifest, files }, {}, { s3 });
     return uri;
   } finally {
     s3.destroy();

@@ -13,12 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
-import { ModelNotLoadedError } from '../src/core/errors.js';
-import { loadConfig } from '../src/serving/config.js';
-import { parseModelUri } from '../src/store/location.js';
-import { DEFAULT_RETRY } from '../src/store/retry.js';
-import { createS3Client } from '../src/store/s3-client.js';
-import { s3Source } from '../src/store/s3-source.js';
+import { ArtifactInvalidError, ModelNotLoadedError } from '../src/core/errors.js';
+import { loadConfig } from '../src/serving/index.js';
+import { createS3Client, fetchVersion, openArtifactSource, parseModelUri } from '../src/store/index.js';
 import {
   KiB,
   lintTemplate,
@@ -115,19 +112,32 @@ export async function dryRun(target: Target, log: (line: string) => void): Promi
   return lint.status === 0;
 }
 
-/** The published model version under `uri`, or undefined when `latest.json` is missing. */
+/**
+ * The model version published under `uri`, read and verified as the functions will read it at init
+ * (pointer, manifest, format, `items.bin` and its sha256; users are read per block, so not fetched here).
+ * @returns the version id, or undefined when `latest.json` is missing
+ * @throws ArtifactInvalidError when the pointer or the version it names is unusable
+ */
 export async function publishedVersion(uri: string): Promise<string | undefined> {
   const location = parseModelUri(uri);
   if (location.kind !== 's3') throw new Error(`${uri} is not an s3:// URI`);
   const client = createS3Client({ forcePathStyle: loadConfig(process.env).s3ForcePathStyle });
+  const source = openArtifactSource(uri, { s3: client });
   try {
-    const read = await s3Source(location, client, DEFAULT_RETRY).readPointer();
-    return read.changed ? read.pointer.version : undefined;
+    const read = await source.readPointer();
+    if (!read.changed) return undefined;
+    if (read.pointer === undefined) throw read.error;
+    const fetched = await fetchVersion(source, read.pointer, false, {
+      allocateItems: (bytes) => new Uint8Array(bytes),
+      preloadUsersBytes: 0,
+    });
+    return fetched.version;
   } catch (error) {
     if (error instanceof ModelNotLoadedError && error.message.startsWith('No model published'))
       return undefined;
     throw error;
   } finally {
+    await source.close();
     client.destroy();
   }
 }
@@ -193,7 +203,14 @@ export async function runLambdaDeploy(
     });
     if (train.status !== 0) return 1;
   }
-  const version = await publishedVersion(uri);
+  let version: string | undefined;
+  try {
+    version = await publishedVersion(uri);
+  } catch (error) {
+    if (!(error instanceof ArtifactInvalidError)) throw error;
+    log(`the model at ${uri} would be refused by the functions: ${error.message}; publish a good one first`);
+    return 1;
+  }
   if (!version) {
     log(`no model at ${uri}/latest.json: publish one with \`npm run train -- --s3 ${uri}\` or pass --train`);
     return 1;

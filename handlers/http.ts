@@ -47,23 +47,21 @@ export function toProxyResult(response: HttpResponse): APIGatewayProxyResult {
   return { statusCode: response.status, headers: { ...response.headers }, body: response.body };
 }
 
+/** The keys @middy/util's `jsonParseProtectProto` refuses (its 422 then carries the key as `data`). */
+const PROTO_KEYS: readonly unknown[] = ['__proto__', 'constructor'];
+
 /**
  * @middy/http-json-body-parser's errors as ours: malformed JSON (a 422 carrying the parse error, or a
- * 415 before middy 7.1.1) becomes the container's 400 for invalid JSON, a refused prototype key the
- * container's 400 for that key. Told apart by the error's structure, not its message.
+ * 415 before middy 7.1.1) and a missing body become the container's 400 for invalid JSON, a refused
+ * prototype key the container's 400 for that key. Told apart by the error's structure, not its message.
  */
 export function normaliseError(error: unknown): unknown {
   if (!(error instanceof Error)) return error;
   const cause = error.cause as { package?: unknown; data?: unknown; message?: unknown } | undefined;
   if (cause?.package !== '@middy/http-json-body-parser') return error;
   const status = (error as { statusCode?: unknown }).statusCode;
-  if (
-    status === 422 &&
-    cause.message === undefined &&
-    typeof cause.data === 'string' &&
-    cause.data.length < 32
-  ) {
-    return forbiddenKey(cause.data);
+  if (status === 422 && cause.message === undefined && PROTO_KEYS.includes(cause.data)) {
+    return forbiddenKey(cause.data as string);
   }
   try {
     parseJsonBody(typeof cause.data === 'string' ? cause.data : '');
@@ -88,10 +86,15 @@ export function bodyGuard(
   return {
     before: ({ event }) => {
       if (typeof event.body === 'string') {
-        const bytes = event.isBase64Encoded
-          ? Math.floor((event.body.length * 3) / 4)
-          : Buffer.byteLength(event.body, 'utf8');
-        if (bytes > maxBytes) throw payloadTooLargeError(maxBytes);
+        // Decoded here once, so the limit counts the bytes the client sent and JSON Lines (which the
+        // JSON parser leaves alone) reaches the route as text, not base64.
+        const bytes = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : undefined;
+        if ((bytes?.byteLength ?? Buffer.byteLength(event.body, 'utf8')) > maxBytes)
+          throw payloadTooLargeError(maxBytes);
+        if (bytes) {
+          event.body = bytes.toString('utf8');
+          event.isBase64Encoded = false;
+        }
       }
       const negotiated = negotiate(
         route,

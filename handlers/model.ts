@@ -16,29 +16,43 @@ import { asLog, config } from './environment.js';
 
 const log = asLog();
 
+/** The part of the SDK's node HTTP handler that takes a setting after the client is built. */
+interface ConfigurableHandler {
+  updateHttpClientConfig(key: 'socketTimeout', value: number): void;
+}
+
+/**
+ * The S3 client of this environment. Its reads happen inside an invocation (a load after a failure, a
+ * user block on demand), so each is bounded well inside the function timeout (serverless.yml: 10 s): two
+ * SDK attempts, 1 s to connect, and 2 s of silence on an open socket (an S3 that accepts and never
+ * answers); a large download that keeps receiving bytes is not cut. The runtime's backoff, not the
+ * client, does the retrying.
+ */
+function failFastS3Client(): ReturnType<typeof createS3Client> {
+  const client = createS3Client({
+    forcePathStyle: config.s3ForcePathStyle,
+    maxAttempts: 2,
+    connectionTimeoutMs: 1000,
+  });
+  // createS3Client's `requestTimeoutMs` is @smithy/node-http-handler's whole-request timer, which only
+  // logs a warning unless `throwOnRequestTimeout` is set; the idle-socket bound is `socketTimeout`.
+  // (HttpHandler.updateHttpClientConfig, public in @smithy/protocol-http.)
+  const handler = client.config.requestHandler as unknown as ConfigurableHandler;
+  handler.updateHttpClientConfig('socketTimeout', 2000);
+  return client;
+}
+const source = { s3: failFastS3Client(), retry: { attempts: 1 } };
+
 // Without MODEL_URI the runtime would fall back to SageMaker's /opt/ml/model, which never exists here.
 const runtime =
   config.modelUri === undefined
     ? undefined
-    : runtimeFromConfig(config, {
-        log,
-        drive: 'requests',
-        slots: 1,
-        uriFallback: false,
-        // A load attempt runs inside a request: fail fast and let the runtime's backoff do the retrying.
-        source: {
-          s3: createS3Client({
-            forcePathStyle: config.s3ForcePathStyle,
-            maxAttempts: 2,
-            connectionTimeoutMs: 1000,
-          }),
-          retry: { attempts: 1 },
-        },
-      });
+    : runtimeFromConfig(config, { log, drive: 'requests', slots: 1, uriFallback: false, source });
 const missingUri = new ModelNotLoadedError(
   'MODEL_URI is not set: set it to s3://bucket/prefix (serverless.yml param modelUri) or a model directory',
 );
-const cache = new RecommenderCache(config, 0);
+// User blocks read on demand go through the same bounded client.
+const cache = new RecommenderCache(config, 0, source);
 
 /**
  * The current recommender, or the ModelNotLoadedError to answer (503): loading, failed and waiting

@@ -9,26 +9,28 @@
  */
 import { readFileSync } from 'node:fs';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { ROUTES as TABLE, type Route as TableRoute } from '../../src/api/index.js';
 
-/** The Lambda routes of serverless.yml: function name, method, resource template, fixture, handler module. */
-export const ROUTES = [
-  { fn: 'ping', method: 'GET', resource: '/ping', module: 'ping' },
-  { fn: 'invocations', method: 'POST', resource: '/invocations', module: 'invocations' },
-  {
-    fn: 'userRecommendations',
-    method: 'GET',
-    resource: '/users/{userId}/recommendations',
-    module: 'user-recommendations',
-  },
-  { fn: 'similarVideos', method: 'GET', resource: '/videos/{videoId}/similar', module: 'similar-videos' },
-  { fn: 'recommendations', method: 'POST', resource: '/recommendations', module: 'recommendations' },
-] as const;
+/** A route id as its fixture's file name: `userRecommendations` -> `user-recommendations`. */
+const kebab = (id: string): string => id.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/**
+ * The Lambda routes, from the route table (src/api/routes.ts): the function name and handler export
+ * (`handlers/api.<id>`), method, resource template and the fixture event of each.
+ */
+export const ROUTES = TABLE.filter((route) => route.targets.includes('lambda')).map((route) => ({
+  id: route.id,
+  method: route.method,
+  resource: route.path,
+  fixture: kebab(route.id),
+}));
 
 export type Route = (typeof ROUTES)[number];
+export type RouteId = TableRoute['id'];
 
 /** A route's fixture event, freshly parsed (safe to mutate). */
-export function loadEvent(module: Route['module']): APIGatewayProxyEvent {
-  const url = new URL(`./apigw-rest/${module}.json`, import.meta.url);
+export function loadEvent(fixture: string): APIGatewayProxyEvent {
+  const url = new URL(`./apigw-rest/${fixture}.json`, import.meta.url);
   return JSON.parse(readFileSync(url, 'utf8')) as APIGatewayProxyEvent;
 }
 
@@ -71,7 +73,7 @@ export function eventFor(request: HttpRequest): { route: Route; event: APIGatewa
     if (route.method !== request.method) continue;
     const params = match(route.resource, request.path);
     if (!params) continue;
-    const event = loadEvent(route.module);
+    const event = loadEvent(route.fixture);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(event.headers)) {
       if (!/^content-(type|length)$/i.test(name) && value !== undefined) headers[name] = value;

@@ -1,8 +1,8 @@
-import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseArgs, parseInfo, publishedVersion, runLambdaDeploy, targetOf } from '../../deploy/lambda.js';
-import { publishModel } from '../../src/store/publish.js';
-import { FIXTURE_VERSION, fixtureArtifact } from '../helpers/api-cases.js';
+import { publishModel } from '../../src/store/index.js';
+import { FIXTURE_VERSION, fixtureArtifact } from '../helpers/fixture-model.js';
 import { type Moto, startMoto } from '../helpers/moto.js';
 import { motoClient } from '../helpers/s3-spy.js';
 
@@ -16,6 +16,14 @@ beforeAll(async () => {
   s3 = motoClient();
   await s3.send(new CreateBucketCommand({ Bucket: 'deploy-models' }));
   await publishModel('s3://deploy-models/published', fixtureArtifact(), {}, { s3 });
+  // The same version with one byte of items.bin flipped, as a damaged upload would leave it.
+  await publishModel('s3://deploy-models/corrupt', fixtureArtifact(), {}, { s3 });
+  const key = `corrupt/models/${FIXTURE_VERSION}/items.bin`;
+  const items = await (
+    await s3.send(new GetObjectCommand({ Bucket: 'deploy-models', Key: key }))
+  ).Body!.transformToByteArray();
+  items[0]! ^= 0xff;
+  await s3.send(new PutObjectCommand({ Bucket: 'deploy-models', Key: key, Body: items }));
 });
 
 afterAll(async () => {
@@ -25,7 +33,7 @@ afterAll(async () => {
 });
 
 describe('Function: publishedVersion (S3 emulator)', () => {
-  it('reads the version latest.json points at, and undefined where nothing is published', async () => {
+  it('reads and verifies the version latest.json points at, and undefined where nothing is published', async () => {
     // Act
     const found = await publishedVersion('s3://deploy-models/published');
     const missing = await publishedVersion('s3://deploy-models/nothing-here');
@@ -35,6 +43,25 @@ describe('Function: publishedVersion (S3 emulator)', () => {
 });
 
 describe('Function: runLambdaDeploy', () => {
+  it('stops before serverless deploy when the published version would be refused, saying why', async () => {
+    // Prepare
+    const lines: string[] = [];
+    const options = parseArgs(['--stage', 'dev', '--s3', 's3://deploy-models/corrupt']);
+    // Act
+    const code = await runLambdaDeploy(options, (line) => lines.push(line));
+    // Assess
+    expect({ code, lines }).toEqual({
+      code: 1,
+      lines: [
+        expect.stringMatching(
+          new RegExp(
+            `^the model at s3://deploy-models/corrupt would be refused by the functions: Model version ${FIXTURE_VERSION} at s3://deploy-models/corrupt is invalid: items\\.bin sha256 mismatch: .*; publish a good one first$`,
+          ),
+        ),
+      ],
+    });
+  });
+
   it('stops before serverless deploy when no model is published, saying how to publish one', async () => {
     // Prepare
     const lines: string[] = [];

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../deploy/lambda-package.js';
-import { publishModel } from '../../src/store/publish.js';
-import { FIXTURE_VERSION, fixtureArtifact } from '../helpers/api-cases.js';
+import { publishModel } from '../../src/store/index.js';
+import { FIXTURE_VERSION, fixtureArtifact } from '../helpers/fixture-model.js';
 import { freePort } from '../helpers/moto.js';
 
 let dir: string;

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BundleInfo, bundlesIn, extractZip, KiB, ROOT } from '../../deploy/lambda-package.js';
-import { publishModel } from '../../src/store/publish.js';
+import { publishModel } from '../../src/store/index.js';
 import { loadEvent, ROUTES } from '../events/api-gateway.js';
-import { FIXTURE_VERSION, fixtureArtifact } from '../helpers/api-cases.js';
+import { FIXTURE_VERSION, fixtureArtifact } from '../helpers/fixture-model.js';
 
-/** Largest minified bundle (.mjs) a function may ship; today ~675 KiB (zod locales stubbed out). */
+/** Largest minified bundle (.mjs) a function may ship; today ~740 KiB (zod locales stubbed out). */
 const MAX_BUNDLE_BYTES = 800 * KiB;
-/** Largest zip (bundle + source map) a function may upload. */
+/** Largest zip (bundle + source map) a function may upload; today ~626 KiB. */
 const MAX_ZIP_BYTES = 1024 * KiB;
 
 interface Statement {
@@ -72,19 +72,16 @@ describe('Function: runLambdaDeploy --dry-run (serverless package + cfn-lint, of
     });
   });
 
-  it('packages every function on its own: one ESM bundle with its source map, within the size bound', () => {
+  it('packages every function on its own: the one handlers/api bundle with its source map, within the size bound', () => {
     // Assess
     expect(
       [...bundles]
         .sort((a, b) => a.function.localeCompare(b.function))
         .map((b) => ({ function: b.function, files: b.files })),
     ).toEqual(
-      [...ROUTES]
-        .sort((a, b) => a.fn.localeCompare(b.fn))
-        .map((route) => ({
-          function: route.fn,
-          files: [`handlers/${route.module}.mjs`, `handlers/${route.module}.mjs.map`],
-        })),
+      ROUTES.map((route) => route.id)
+        .sort((a, b) => a.localeCompare(b))
+        .map((id) => ({ function: id, files: ['handlers/api.mjs', 'handlers/api.mjs.map'] })),
     );
     for (const bundle of bundles) {
       expect(bundle.codeBytes).toBeLessThanOrEqual(MAX_BUNDLE_BYTES);
@@ -93,30 +90,62 @@ describe('Function: runLambdaDeploy --dry-run (serverless package + cfn-lint, of
     }
   });
 
-  it('ships bundles that run: the packaged ping handler loads a model at init and answers 200', async () => {
+  it('ships a bundle that runs: a fresh process loads a model at init and every handler answers its event', async () => {
     // Prepare: unzip as Lambda does, publish the fixture model to a directory
     const work = mkdtempSync(join(tmpdir(), 'bundle-run-'));
-    extractZip(readFileSync(join(dir, 'ping.zip')), join(work, 'task'));
+    extractZip(readFileSync(join(dir, 'userRecommendations.zip')), join(work, 'task'));
     await publishModel(join(work, 'model'), fixtureArtifact());
-    const script = `const { handler } = await import(${JSON.stringify(join(work, 'task/handlers/ping.mjs'))});
-      const event = JSON.parse(process.env.EVENT); const r = await handler(event, { awsRequestId: 'x' });
-      console.log(JSON.stringify({ status: r.statusCode, body: JSON.parse(r.body) }));`;
-    // Act: a fresh Node process, as the Lambda runtime imports the handler
+    const events = Object.fromEntries(ROUTES.map((route) => [route.id, loadEvent(route.fixture)]));
+    const script = `const api = await import(${JSON.stringify(join(work, 'task/handlers/api.mjs'))});
+      const events = JSON.parse(process.env.EVENTS); const out = {};
+      for (const [id, event] of Object.entries(events)) {
+        const r = await api[id](event, { awsRequestId: 'x', functionName: id });
+        out[id] = { status: r.statusCode, body: JSON.parse(r.body) };
+      }
+      console.log(JSON.stringify(out));`;
+    // Act: a fresh Node process, as the Lambda runtime imports the handler (users read on demand, as deployed)
     const run = spawnSync(process.execPath, ['--input-type=module', '--enable-source-maps', '-e', script], {
       encoding: 'utf8',
       env: {
         PATH: process.env.PATH,
         MODEL_URI: join(work, 'model'),
+        USER_PRELOAD_MB: '0',
         LOG_LEVEL: 'silent',
-        EVENT: JSON.stringify(loadEvent('ping')),
+        EVENTS: JSON.stringify(events),
       },
     });
     rmSync(work, { recursive: true, force: true });
     // Assess
-    expect({ out: run.stdout.trim(), status: run.status }).toEqual({
-      out: JSON.stringify({ status: 200, body: { status: 'ok', modelVersion: FIXTURE_VERSION } }),
-      status: 0,
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    const answers = JSON.parse(run.stdout) as Record<
+      string,
+      { status: number; body: Record<string, unknown> }
+    >;
+    expect(Object.fromEntries(Object.entries(answers).map(([id, a]) => [id, a.status]))).toEqual(
+      Object.fromEntries(ROUTES.map((route) => [route.id, 200])),
+    );
+    expect(answers.ping?.body).toEqual({ status: 'ok', modelVersion: FIXTURE_VERSION });
+    expect(answers.userRecommendations?.body).toEqual({
+      userId: 'u001',
+      recommendations: [
+        { videoId: 'v004', score: 1.25 },
+        { videoId: 'v003', score: 0.75 },
+        { videoId: 'v005', score: 0.75 },
+      ],
     });
+  });
+
+  it('bundles node:http and node:https through require, not as ES imports (their ESM facade loads undici at init)', () => {
+    // Prepare
+    const work = mkdtempSync(join(tmpdir(), 'bundle-imports-'));
+    extractZip(readFileSync(join(dir, 'ping.zip')), work);
+    const code = readFileSync(join(work, 'handlers/api.mjs'), 'utf8');
+    rmSync(work, { recursive: true, force: true });
+    // Act
+    const esImports = [...code.matchAll(/from\s*"(node:)?(https?)"/g)].map((m) => m[0]);
+    const required = [...code.matchAll(/\("node:(https?)"\)/g)].map((m) => m[1]).sort();
+    // Assess
+    expect({ esImports, required }).toEqual({ esImports: [], required: ['http', 'https'] });
   });
 
   it('runs every function on nodejs22.x, arm64, with the measured memory and timeout and the model URI', () => {
@@ -134,6 +163,7 @@ describe('Function: runLambdaDeploy --dry-run (serverless package + cfn-lint, of
             memory: p.MemorySize,
             timeout: p.Timeout,
             modelUri: p.Environment.Variables.MODEL_URI,
+            usersPreloadMb: p.Environment.Variables.USER_PRELOAD_MB,
             role: p.Role,
           },
         ];
@@ -146,11 +176,10 @@ describe('Function: runLambdaDeploy --dry-run (serverless package + cfn-lint, of
       memory: 1024,
       timeout: 10,
       modelUri: 's3://example-models/recommender/prod',
+      usersPreloadMb: '0',
       role: { 'Fn::GetAtt': ['LambdaExecutionRole', 'Arn'] },
     };
-    expect(functions).toEqual(
-      Object.fromEntries(ROUTES.map((r) => [`handlers/${r.module}.handler`, expected])),
-    );
+    expect(functions).toEqual(Object.fromEntries(ROUTES.map((r) => [`handlers/api.${r.id}`, expected])));
   });
 
   it('grants only: write own log groups, read the model prefix, list the bucket under the prefix', () => {
@@ -168,13 +197,19 @@ describe('Function: runLambdaDeploy --dry-run (serverless package + cfn-lint, of
       roles: ['LambdaExecutionRole'],
       policies: 0,
     });
+    const logGroup = (id: string) => `${id[0]?.toUpperCase()}${id.slice(1)}LogGroup`;
+    const sortedLogs = (resources: unknown) =>
+      (resources as { 'Fn::GetAtt': [string, string] }[])
+        .slice()
+        .sort((a, b) => a['Fn::GetAtt'][0].localeCompare(b['Fn::GetAtt'][0]));
+    expect(sortedLogs(statements[0]?.Resource)).toEqual(
+      sortedLogs(ROUTES.map((r) => ({ 'Fn::GetAtt': [logGroup(r.id), 'Arn'] }))),
+    );
     expect(statements).toEqual([
       {
         Effect: 'Allow',
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        Resource: ROUTES.map((r) => ({
-          'Fn::GetAtt': [`${r.fn[0]?.toUpperCase()}${r.fn.slice(1)}LogGroup`, 'Arn'],
-        })),
+        Resource: statements[0]?.Resource,
       },
       { Effect: 'Allow', Action: 's3:GetObject', Resource: join3(':s3:::example-models/recommender/prod/*') },
       {
