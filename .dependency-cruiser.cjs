@@ -48,14 +48,21 @@ module.exports = {
       severity: 'error',
       comment: 'Another src folder is imported through its index.ts only (kernels: the module of one kernel)',
       from: { path: '^src/([^/]+)/' },
-      to: { path: '^src/[^/]+/', pathNot: ['^src/$1/', '^src/[^/]+/index\\.ts$', '^src/core/', '^src/kernels/'] },
+      to: {
+        path: '^src/[^/]+/',
+        pathNot: ['^src/$1/', '^src/[^/]+/index\\.ts$', '^src/core/', '^src/kernels/'],
+      },
     },
     {
       name: 'adapters-use-entries',
       severity: 'error',
-      comment: 'Code outside src/ (but tests) imports src folders through their index.ts (core and kernels: per module)',
+      comment:
+        'Code outside src/ (but tests) imports src folders through their index.ts (core and kernels: per module)',
       // Kernel micro-benchmarks measure internals on purpose, as tests do.
-      from: { path: '^(handlers|container|training|deploy|bench|tools)/', pathNot: '^bench/(als-kernels|core)\\.ts$' },
+      from: {
+        path: '^(handlers|container|training|deploy|bench|tools)/',
+        pathNot: '^bench/(als-kernels|core)\\.ts$',
+      },
       to: { path: '^src/[^/]+/', pathNot: ['^src/[^/]+/index\\.ts$', '^src/core/', '^src/kernels/'] },
     },
     {

@@ -12,17 +12,19 @@
  * @module
  */
 import { fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { extractZip, KiB, packageService } from '../deploy/lambda-package.js';
 import { encodeModel } from '../src/artifact/index.js';
 import type { ModelData } from '../src/core/model-data.js';
 import { createRng } from '../src/core/random.js';
 import { createS3Client, publishModel } from '../src/store/index.js';
-import { startMoto } from '../test/helpers/moto.js';
+import { startMoto } from '../tools/moto.js';
 
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 const options = new Command('bench:lambda')
   .option('--videos <n>', 'videos in the model', '100000')
   .option('--users <n>', 'users in the model', '20000')
@@ -32,7 +34,7 @@ const options = new Command('bench:lambda')
   .option('--runs <n>', 'fresh processes (cold starts) per model location', '3')
   .option('--warm <n>', 'warm invocations per process', '500')
   .option('--package-dir <dir>', 'reuse a `serverless package` output instead of packaging again')
-  .parse(process.argv)
+  .parse(isMain ? process.argv : ['node', 'bench:lambda'])
   .opts<{
     videos: string;
     users: string;
@@ -110,7 +112,7 @@ const users = Number(process.env.BENCH_USERS);
 const context = { functionName: 'bench', awsRequestId: 'bench', getRemainingTimeInMillis: () => 10000 };
 const eventFor = (i) => {
   const e = structuredClone(event);
-  const id = 'u' + String((i * 7919) % users).padStart(6, '0');
+  const id = 'u' + String((i * 7919) % users).padStart(Number(process.env.BENCH_ID_PAD), '0');
   e.pathParameters = { userId: id };
   e.path = '/users/' + id + '/recommendations';
   return e;
@@ -210,88 +212,195 @@ async function coldStarts(
   return { firstAnswerMs, warm: sorted, cached: sortedCached, rss };
 }
 
-const videos = Number(options.videos);
-const users = Number(options.users);
-const factors = Number(options.factors);
-const work = mkdtempSync(join(tmpdir(), 'bench-lambda-'));
-
-const packageDir = options.packageDir ?? join(work, 'package');
-if (!options.packageDir) {
-  mkdirSync(packageDir);
-  console.log('packaging (serverless package)...');
-  await packageService({
+/** A minimal API Gateway REST proxy event of GET /users/{userId}/recommendations (the child sets the id). */
+const USER_EVENT = {
+  resource: '/users/{userId}/recommendations',
+  path: '/users/u0/recommendations',
+  httpMethod: 'GET',
+  headers: { Accept: 'application/json', 'X-Forwarded-For': '127.0.0.1' },
+  multiValueHeaders: {},
+  queryStringParameters: { k: '3' },
+  multiValueQueryStringParameters: { k: ['3'] },
+  pathParameters: { userId: 'u0' },
+  stageVariables: null,
+  requestContext: {
+    requestId: 'bench',
     stage: 'bench',
-    region: 'us-east-1',
-    bucket: 'bench',
-    prefix: 'model',
-    outDir: packageDir,
-  });
+    path: '/bench/users/u0/recommendations',
+    httpMethod: 'GET',
+    identity: { sourceIp: '127.0.0.1' },
+  },
+  body: null,
+  isBase64Encoded: false,
+};
+
+/** The packaged handler bundle (serverless package), unzipped into `work`. */
+async function packagedBundle(work: string, reuse?: string): Promise<string> {
+  const packageDir = reuse ?? join(work, 'package');
+  if (!reuse) {
+    mkdirSync(packageDir);
+    console.log('packaging (serverless package)...');
+    await packageService({
+      stage: 'bench',
+      region: 'us-east-1',
+      bucket: 'bench',
+      prefix: 'model',
+      outDir: packageDir,
+    });
+  }
+  const bundleDir = join(work, 'bundle');
+  extractZip(readFileSync(join(packageDir, 'userRecommendations.zip')), bundleDir);
+  const bundle = join(bundleDir, 'handlers/api.mjs');
+  console.log(`bundle: ${(readFileSync(bundle).length / KiB).toFixed(0)} KiB (${bundle})`);
+  return bundle;
 }
-const bundleDir = join(work, 'bundle');
-extractZip(readFileSync(join(packageDir, 'userRecommendations.zip')), bundleDir);
-const bundle = join(bundleDir, 'handlers/api.mjs');
-console.log(`bundle: ${(readFileSync(bundle).length / KiB).toFixed(0)} KiB (${bundle})`);
 
-const moto = await startMoto();
-try {
-  await fetch(`${moto.endpoint}/bench`, { method: 'PUT' });
-  const encodeStarted = performance.now();
-  const model = syntheticModel(videos, users, factors, Number(options.seen));
-  const artifact = encodeModel(model, {
-    params: { factors, regularization: 0.01, alpha: 1, iterations: 15, cgSteps: 3, threads: 1, seed: 42 },
-    datasetDigest: 'bench',
-    index: options.index,
-  });
-  const fileMiB = (name: string) => ((artifact.files[name]?.byteLength ?? 0) / MiB).toFixed(1);
+/** Copies a model root (latest.json + models/) into the emulator's bucket `bench` under `model/`. */
+async function uploadRoot(dir: string, endpoint: string): Promise<void> {
   const s3 = createS3Client({ forcePathStyle: true });
-  await publishModel('s3://bench/model', artifact, {}, { s3 });
+  const { Upload } = await import('@aws-sdk/lib-storage');
+  const walk = async (prefix: string): Promise<void> => {
+    for (const entry of readdirSync(join(dir, prefix), { withFileTypes: true })) {
+      const key = prefix ? `${prefix}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) await walk(key);
+      else {
+        const { createReadStream } = await import('node:fs');
+        await new Upload({
+          client: s3,
+          params: { Bucket: 'bench', Key: `model/${key}`, Body: createReadStream(join(dir, key)) },
+          partSize: 64 * MiB,
+          queueSize: 2,
+        }).done();
+      }
+    }
+  };
+  await fetch(`${endpoint}/bench`, { method: 'PUT' });
+  await walk('');
   s3.destroy();
-  const localDir = join(work, 'model');
-  await publishModel(localDir, artifact);
-  const index = artifact.manifest.index;
-  console.log(
-    `model: ${videos} videos x ${users} users x ${factors} factors; items.bin ${fileMiB('items.bin')} MiB, ` +
-      `users.bin ${fileMiB('users.bin')} MiB; index ${index.kind === 'ivf' ? `ivf (${index.lists} lists, nprobe ${index.nprobe})` : index.kind}; ` +
-      `built in ${((performance.now() - encodeStarted) / 1000).toFixed(1)} s; in the S3 emulator and in ${localDir}`,
-  );
+}
 
+/**
+ * Lambda cold starts over an already published model root (bench:scale's 1M x 10M model): from the S3
+ * emulator and/or the directory itself. Users are `u<n>` for n below the manifest's count.
+ */
+export async function lambdaInit(dir: string, where: { s3: boolean; directory: boolean }): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'bench-lambda-'));
+  const pointer = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')) as { manifest: string };
+  const manifest = JSON.parse(readFileSync(join(dir, pointer.manifest), 'utf8')) as {
+    counts: { users: number };
+  };
   const runner = join(work, 'child.mjs');
   writeFileSync(runner, CHILD);
-  const event = readFileSync(
-    new URL('../test/events/apigw-rest/user-recommendations.json', import.meta.url),
-    'utf8',
-  );
   const common = {
-    BENCH_BUNDLE: bundle,
-    BENCH_EVENT: event,
-    BENCH_USERS: String(users),
+    BENCH_BUNDLE: await packagedBundle(work, options.packageDir),
+    BENCH_EVENT: JSON.stringify(USER_EVENT),
+    BENCH_USERS: String(manifest.counts.users),
+    BENCH_ID_PAD: '0',
     BENCH_WARM: options.warm,
     USER_PRELOAD_MB: '0',
     LOG_LEVEL: 'info',
   };
-  const fromS3 = await coldStarts('model in the S3 emulator (s3://bench/model)', runner, {
-    ...common,
-    ...moto.env,
-    MODEL_URI: 's3://bench/model',
-    AWS_S3_FORCE_PATH_STYLE: 'true',
-  });
-  const fromDir = await coldStarts(`model in a local directory (${localDir})`, runner, {
-    ...common,
-    MODEL_URI: localDir,
-  });
-  console.log('\nsummary (median of the cold starts; target: init to first answer < 500 ms)');
-  for (const [label, r] of [
-    ['S3 emulator', fromS3],
-    ['local directory', fromDir],
-  ] as const) {
-    console.log(
-      `  ${label.padEnd(16)} process start -> first answer ${median(r.firstAnswerMs).toFixed(0)} ms; ` +
-        `warm p50 / p99 ${percentile(r.warm, 50).toFixed(2)} / ${percentile(r.warm, 99).toFixed(2)} ms ` +
-        `(blocks cached: ${percentile(r.cached, 50).toFixed(2)} / ${percentile(r.cached, 99).toFixed(2)} ms); ` +
-        `rss ${median(r.rss).toFixed(0)} MiB`,
-    );
+  const results: [string, Awaited<ReturnType<typeof coldStarts>>][] = [];
+  try {
+    if (where.s3) {
+      const moto = await startMoto();
+      try {
+        console.log('uploading the model to the S3 emulator...');
+        await uploadRoot(dir, moto.endpoint);
+        const env = {
+          ...common,
+          ...moto.env,
+          MODEL_URI: 's3://bench/model',
+          AWS_S3_FORCE_PATH_STYLE: 'true',
+        };
+        results.push(['S3 emulator', await coldStarts('Lambda, model in the S3 emulator', runner, env)]);
+      } finally {
+        await moto.stop();
+      }
+    }
+    if (where.directory)
+      results.push([
+        'directory',
+        await coldStarts(`Lambda, model in ${dir}`, runner, { ...common, MODEL_URI: dir }),
+      ]);
+    for (const [label, r] of results) {
+      console.log(
+        `  Lambda ${label}: process start -> first answer ${median(r.firstAnswerMs).toFixed(0)} ms (median of ${r.firstAnswerMs.length}; target < 1.5 s), warm p50 / p99 ${percentile(r.warm, 50).toFixed(2)} / ${percentile(r.warm, 99).toFixed(2)} ms, rss ${median(r.rss).toFixed(0)} MiB`,
+      );
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
-} finally {
-  await moto.stop();
-  rmSync(work, { recursive: true, force: true });
 }
+
+async function main(): Promise<void> {
+  const videos = Number(options.videos);
+  const users = Number(options.users);
+  const factors = Number(options.factors);
+  const work = mkdtempSync(join(tmpdir(), 'bench-lambda-'));
+
+  const bundle = await packagedBundle(work, options.packageDir);
+
+  const moto = await startMoto();
+  try {
+    await fetch(`${moto.endpoint}/bench`, { method: 'PUT' });
+    const encodeStarted = performance.now();
+    const model = syntheticModel(videos, users, factors, Number(options.seen));
+    const artifact = encodeModel(model, {
+      params: { factors, regularization: 0.01, alpha: 1, iterations: 15, cgSteps: 3, threads: 1, seed: 42 },
+      datasetDigest: 'bench',
+      index: options.index,
+    });
+    const fileMiB = (name: string) => ((artifact.files[name]?.byteLength ?? 0) / MiB).toFixed(1);
+    const s3 = createS3Client({ forcePathStyle: true });
+    await publishModel('s3://bench/model', artifact, {}, { s3 });
+    s3.destroy();
+    const localDir = join(work, 'model');
+    await publishModel(localDir, artifact);
+    const index = artifact.manifest.index;
+    console.log(
+      `model: ${videos} videos x ${users} users x ${factors} factors; items.bin ${fileMiB('items.bin')} MiB, ` +
+        `users.bin ${fileMiB('users.bin')} MiB; index ${index.kind === 'ivf' ? `ivf (${index.lists} lists, nprobe ${index.nprobe})` : index.kind}; ` +
+        `built in ${((performance.now() - encodeStarted) / 1000).toFixed(1)} s; in the S3 emulator and in ${localDir}`,
+    );
+
+    const runner = join(work, 'child.mjs');
+    writeFileSync(runner, CHILD);
+    const event = JSON.stringify(USER_EVENT);
+    const common = {
+      BENCH_BUNDLE: bundle,
+      BENCH_EVENT: event,
+      BENCH_USERS: String(users),
+      BENCH_WARM: options.warm,
+      USER_PRELOAD_MB: '0',
+      LOG_LEVEL: 'info',
+    };
+    const fromS3 = await coldStarts('model in the S3 emulator (s3://bench/model)', runner, {
+      ...common,
+      ...moto.env,
+      MODEL_URI: 's3://bench/model',
+      AWS_S3_FORCE_PATH_STYLE: 'true',
+    });
+    const fromDir = await coldStarts(`model in a local directory (${localDir})`, runner, {
+      ...common,
+      MODEL_URI: localDir,
+    });
+    console.log('\nsummary (median of the cold starts; target: init to first answer < 500 ms)');
+    for (const [label, r] of [
+      ['S3 emulator', fromS3],
+      ['local directory', fromDir],
+    ] as const) {
+      console.log(
+        `  ${label.padEnd(16)} process start -> first answer ${median(r.firstAnswerMs).toFixed(0)} ms; ` +
+          `warm p50 / p99 ${percentile(r.warm, 50).toFixed(2)} / ${percentile(r.warm, 99).toFixed(2)} ms ` +
+          `(blocks cached: ${percentile(r.cached, 50).toFixed(2)} / ${percentile(r.cached, 99).toFixed(2)} ms); ` +
+          `rss ${median(r.rss).toFixed(0)} MiB`,
+      );
+    }
+  } finally {
+    await moto.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (isMain) await main();

@@ -138,7 +138,7 @@ async function throughput(bundle: string, model: { dir: string; label: string })
       runWrk(server.url, users, { ...load, seconds: 2 });
       const result = runWrk(server.url, users, load);
       await server.stop();
-      (results[name] ??= []).push(result);
+      results[name] = [...(results[name] ?? []), result];
       console.log(`  round ${round}  ${name.padEnd(20)} ${fmt(result)}  load ${loadavg()[0]?.toFixed(1)}`);
     }
   }

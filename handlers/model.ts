@@ -16,11 +16,6 @@ import { asLog, config } from './environment.js';
 
 const log = asLog();
 
-/** The part of the SDK's node HTTP handler that takes a setting after the client is built. */
-interface ConfigurableHandler {
-  updateHttpClientConfig(key: 'socketTimeout', value: number): void;
-}
-
 /**
  * The S3 client of this environment. Its reads happen inside an invocation (a load after a failure, a
  * user block on demand), so each is bounded well inside the function timeout (serverless.yml: 10 s): two
@@ -28,20 +23,13 @@ interface ConfigurableHandler {
  * answers); a large download that keeps receiving bytes is not cut. The runtime's backoff, not the
  * client, does the retrying.
  */
-function failFastS3Client(): ReturnType<typeof createS3Client> {
-  const client = createS3Client({
-    forcePathStyle: config.s3ForcePathStyle,
-    maxAttempts: 2,
-    connectionTimeoutMs: 1000,
-  });
-  // createS3Client's `requestTimeoutMs` is @smithy/node-http-handler's whole-request timer, which only
-  // logs a warning unless `throwOnRequestTimeout` is set; the idle-socket bound is `socketTimeout`.
-  // (HttpHandler.updateHttpClientConfig, public in @smithy/protocol-http.)
-  const handler = client.config.requestHandler as unknown as ConfigurableHandler;
-  handler.updateHttpClientConfig('socketTimeout', 2000);
-  return client;
-}
-const source = { s3: failFastS3Client(), retry: { attempts: 1 } };
+const s3 = createS3Client({
+  forcePathStyle: config.s3ForcePathStyle,
+  maxAttempts: 2,
+  connectionTimeoutMs: 1000,
+  socketIdleTimeoutMs: 2000,
+});
+const source = { s3, retry: { attempts: 1 } };
 
 // Without MODEL_URI the runtime would fall back to SageMaker's /opt/ml/model, which never exists here.
 const runtime =

@@ -18,13 +18,20 @@ let env = process.env;
 if (major < 22 || (major === 22 && minor < 12)) {
   const dir = process.env.NODE22_DIR ?? join(homedir(), '.cache', 'video-recommender-node22');
   const pkg = `node-${process.platform === 'win32' ? 'win' : process.platform}-${process.arch}`;
-  const bin = process.platform === 'win32' ? join(dir, 'node_modules', pkg) : join(dir, 'node_modules', pkg, 'bin');
+  const bin =
+    process.platform === 'win32' ? join(dir, 'node_modules', pkg) : join(dir, 'node_modules', pkg, 'bin');
   if (!existsSync(join(bin, process.platform === 'win32' ? 'node.exe' : 'node'))) {
-    console.error(`Node ${process.version} is older than 22.12: installing Node 22 (${pkg}@22) into ${dir}, once`);
-    const install = spawnSync('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--loglevel=error', `${pkg}@22`], {
-      stdio: 'inherit',
-      shell: process.platform === 'win32',
-    });
+    console.error(
+      `Node ${process.version} is older than 22.12: installing Node 22 (${pkg}@22) into ${dir}, once`,
+    );
+    const install = spawnSync(
+      'npm',
+      ['install', '--prefix', dir, '--no-audit', '--no-fund', '--loglevel=error', `${pkg}@22`],
+      {
+        stdio: 'inherit',
+        shell: process.platform === 'win32',
+      },
+    );
     if (install.status !== 0) process.exit(install.status ?? 1);
   }
   env = { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH ?? ''}` };

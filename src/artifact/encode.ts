@@ -109,7 +109,7 @@ function metadataSections(metadata: readonly (VideoMeta | null)[]): Pending[] {
   for (const kind of ['language', 'tags'] as const) {
     for (const [key, rows] of [...keys[kind]].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       index[kind][key] = [postings.length, rows.length];
-      postings.push(...rows);
+      for (const row of rows) postings.push(row);
     }
   }
   const indexBytes = textEncoder.encode(JSON.stringify(index));

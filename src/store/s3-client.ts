@@ -13,8 +13,8 @@ export interface S3Settings {
   maxAttempts?: number;
   /** ms to establish a connection before failing (and retrying); default 5000 */
   connectionTimeoutMs?: number;
-  /** ms a socket may sit idle mid-request; default 30000 */
-  requestTimeoutMs?: number;
+  /** ms a socket may sit silent mid-request (an S3 that accepts and never answers); default 30000 */
+  socketIdleTimeoutMs?: number;
 }
 
 /** An S3 client on the standard credential/region/endpoint chain, with bounded connection timeouts. */
@@ -24,7 +24,9 @@ export function createS3Client(settings: S3Settings = {}): S3Client {
     maxAttempts: settings.maxAttempts ?? 3,
     requestHandler: {
       connectionTimeout: settings.connectionTimeoutMs ?? 5_000,
-      requestTimeout: settings.requestTimeoutMs ?? 30_000,
+      // The idle bound: @smithy/node-http-handler's `requestTimeout` is a whole-request timer that only
+      // warns (unless throwOnRequestTimeout), and a whole-request bound would cut a large download.
+      socketTimeout: settings.socketIdleTimeoutMs ?? 30_000,
     },
   });
 }

@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createModelStore } from '../../src/store/model-store.js';
+import { type FetchedVersion, fetchVersion, openArtifactSource } from '../../src/store/index.js';
 import { DEFAULT_THREADS } from '../../training/cli-options.js';
 import { buildInteractions } from '../../training/features.js';
 import { readEvents } from '../../training/read-events.js';
 import { splitHoldout, testSetDigest } from '../../training/split.js';
 import { type Moto, startMoto } from '../helpers/moto.js';
+import { artifactById } from '../helpers/read-back.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ORIGINAL = join(ROOT, 'data/original/interactions.csv');
@@ -232,25 +233,39 @@ describe('CLI: npm run train -- --s3', () => {
       ],
       { ...moto.env, AWS_S3_FORCE_PATH_STYLE: 'true' },
     );
-    const fromS3 = createModelStore({ uri: 's3://models/recommender', prepare: (m) => m, s3 });
-    const fromDisk = createModelStore({ uri: out, prepare: (m) => m });
-    const [remote, local] = await Promise.all([fromS3.load(), fromDisk.load()]);
+    const latest = async (uri: string): Promise<FetchedVersion> => {
+      const source = openArtifactSource(uri, { s3 });
+      const read = await source.readPointer();
+      if (!read.changed || !read.pointer) throw new Error(`no pointer at ${uri}`);
+      return fetchVersion(source, read.pointer, false, {
+        allocateItems: (bytes) => new Uint8Array(bytes),
+        preloadUsersBytes: Number.POSITIVE_INFINITY,
+      });
+    };
+    const [remote, local] = await Promise.all([latest('s3://models/recommender'), latest(out)]);
+    const users = ['u001', 'u002', 'u003', 'u004', 'u005'];
+    const usersOf = (v: FetchedVersion): Uint8Array =>
+      v.users.kind === 'memory' ? v.users.bytes : new Uint8Array();
 
-    // Assess: stderr may carry the AWS SDK's Node 20 deprecation notice, but no error.
+    // Assess: no error on stderr, the same model both ways.
     expect(run.stderr).not.toContain('error');
     expect(run.code).toBe(0);
     expect(remote.version).toBe(local.version);
     expect(remote.manifest).toEqual(local.manifest);
-    expect(Array.from(remote.model.itemFactors)).toEqual(Array.from(local.model.itemFactors));
-    expect(Array.from(remote.model.userFactors)).toEqual(Array.from(local.model.userFactors));
-    expect(remote.model.userIds).toEqual(['u001', 'u002', 'u003', 'u004', 'u005']);
+    expect(Buffer.from(remote.items).equals(Buffer.from(local.items))).toBe(true);
+    expect(Buffer.from(usersOf(remote)).equals(Buffer.from(usersOf(local)))).toBe(true);
+    const model = artifactById(remote.view, usersOf(remote), users);
+    expect(Object.keys(model.users).sort()).toEqual(users);
     // The served popularity counts distinct users: v001 has u001 (watch + like) and u005; summed values
     // would give [4, 1, 4, 1, 3].
-    expect({ videoIds: remote.model.videoIds, popularity: Array.from(remote.model.popularity) }).toEqual({
-      videoIds: ['v001', 'v002', 'v003', 'v004', 'v005'],
-      popularity: [2, 1, 1, 1, 1],
+    expect(Object.fromEntries(Object.entries(model.videos).map(([id, v]) => [id, v.popularity]))).toEqual({
+      v001: 2,
+      v002: 1,
+      v003: 1,
+      v004: 1,
+      v005: 1,
     });
-    expect(remote.model.metadata?.length).toBe(5);
+    expect(Object.values(model.videos).filter((v) => v.metadata !== null)).toHaveLength(5);
     expect(run.stdout).toContain(`to s3://models/recommender`);
   });
 });
