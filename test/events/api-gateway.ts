@@ -74,9 +74,12 @@ export function eventFor(request: HttpRequest): { route: Route; event: APIGatewa
     const params = match(route.resource, request.path);
     if (!params) continue;
     const event = loadEvent(route.fixture);
+    // The request's own headers replace the fixture's of the same name, whatever their case: a client sends one Accept.
+    const sent = new Set(Object.keys(request.headers ?? {}).map((name) => name.toLowerCase()));
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(event.headers)) {
-      if (!/^content-(type|length)$/i.test(name) && value !== undefined) headers[name] = value;
+      if (!/^content-(type|length)$/i.test(name) && !sent.has(name.toLowerCase()) && value !== undefined)
+        headers[name] = value;
     }
     Object.assign(headers, request.headers ?? {});
     if (request.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(request.body));
