@@ -372,6 +372,7 @@ async function main(): Promise<void> {
       BENCH_EVENT: event,
       BENCH_USERS: String(users),
       BENCH_WARM: options.warm,
+      BENCH_ID_PAD: '6',
       USER_PRELOAD_MB: '0',
       LOG_LEVEL: 'info',
     };

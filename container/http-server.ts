@@ -69,19 +69,21 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | undefin
     return Promise.resolve(req.method === 'POST' ? '' : undefined);
   }
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    // Decoded as it arrives (the decoder keeps characters split across chunks whole); counted in bytes.
+    req.setEncoding('utf8');
+    let text = '';
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
+    req.on('data', (chunk: string) => {
+      size += Buffer.byteLength(chunk);
       if (size > limit) {
         req.removeAllListeners('data');
         req.pause();
         reject(payloadTooLargeError(limit));
         return;
       }
-      chunks.push(chunk);
+      text += chunk;
     });
-    req.on('end', () => resolve(Buffer.concat(chunks, size).toString('utf8')));
+    req.on('end', () => resolve(text));
     req.on('error', reject);
   });
 }
@@ -124,16 +126,16 @@ export function createHttpServer(options: ServerOptions): HttpServer {
     (req, res) => {
       inFlight++;
       const started = performance.now();
-      const reqId = requestIdOf(req);
       const url = req.url ?? '/';
       const attributes = req.headers[CUSTOM_ATTRIBUTES];
       const respond = (response: HttpResponse, close = closing): void => {
         send(res, response, typeof attributes === 'string' ? attributes : undefined, close);
         inFlight--;
         const ms = performance.now() - started;
-        if (response.status >= 500 || ms >= SLOW_MS || Math.random() < config.accessLogSample) {
+        // Every failure and slow request; successes sampled (each line costs ~20 % of a request's CPU).
+        if (response.status >= 400 || ms >= SLOW_MS || Math.random() < config.accessLogSample) {
           log.info('request', {
-            reqId,
+            reqId: requestIdOf(req),
             method: req.method,
             url,
             status: response.status,

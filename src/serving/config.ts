@@ -96,14 +96,14 @@ export const CONFIG_VARIABLES = {
     schema: integer(1, 3600, 65),
   },
   ACCESS_LOG_SAMPLE: {
-    doc: 'share of successful requests written to the access log, 0 to 1 (errors and slow requests always are)',
+    doc: 'share of successful requests written to the access log, 0 to 1 (failed and slow requests always are)',
     schema: z.preprocess(
       unset,
       z
         .string()
         .regex(/^\s*(0(\.\d+)?|1(\.0+)?)\s*$/, { error: 'must be a number from 0 to 1' })
         .transform(Number)
-        .default(1),
+        .default(0.01),
     ),
   },
   USER_PRELOAD_MB: {

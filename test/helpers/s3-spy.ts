@@ -21,32 +21,6 @@ export function recordCalls(client: S3Client): S3Call[] {
   return calls;
 }
 
-/**
- * Makes matching commands fail, before the SDK's own retries, with an error shaped like S3's.
- * `times` limits how many calls fail (default: all).
- */
-export function injectFault(
-  client: S3Client,
-  matches: (command: string, input: Record<string, unknown>) => boolean,
-  fault: { name: string; status: number; times?: number },
-): void {
-  let remaining = fault.times ?? Number.POSITIVE_INFINITY;
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (remaining > 0 && matches(String(context.commandName), args.input as Record<string, unknown>)) {
-        remaining--;
-        const error = Object.assign(new Error(`injected ${fault.name}`), {
-          name: fault.name,
-          $metadata: { httpStatusCode: fault.status },
-        });
-        throw error;
-      }
-      return next(args);
-    },
-    { step: 'initialize', name: `injectFault-${fault.name}-${Math.random()}` },
-  );
-}
-
 /** A client for the moto emulator started by test/helpers/moto.ts (path-style, as moto needs). */
 export function motoClient(options: { maxAttempts?: number } = {}): S3Client {
   return new S3Client({ forcePathStyle: true, maxAttempts: options.maxAttempts ?? 3 });

@@ -56,7 +56,7 @@ describe('Command: serve (shared HTTP cases over real sockets)', () => {
   beforeAll(async () => {
     const dir = tmp();
     await publishModel(dir, fixtureArtifact());
-    server = await serve({ MODEL_URI: dir });
+    server = await serve({ MODEL_URI: dir, ACCESS_LOG_SAMPLE: '1' });
     empty = await serve({ MODEL_URI: tmp() });
     await ready(server);
   }, 60_000);
@@ -96,6 +96,12 @@ describe('Command: serve (shared HTTP cases over real sockets)', () => {
     expect(spec.openapi).toBe('3.1.0');
     expect(page).toContain("url: '/openapi.json'");
     expect([script.status, (await script.text()).length > 100_000]).toEqual([200, true]);
+  });
+
+  it('always logs failed requests, whatever the sample rate', async () => {
+    await fetch(`${empty.url}/invocations`, { method: 'POST', body: '{}', headers: { 'x-request-id': 'req-failed-1' } });
+    await waitFor(() => logged(empty, 'request').some((l) => l.reqId === 'req-failed-1'), 5000, 'the access line');
+    expect(logged(empty, 'request').find((l) => l.reqId === 'req-failed-1')).toMatchObject({ status: 503 });
   });
 
   it('writes one JSON access line per request from the request threads', async () => {

@@ -19,7 +19,7 @@ describe('Function: loadConfig', () => {
       headersTimeoutSeconds: 10,
       requestTimeoutSeconds: 30,
       keepAliveTimeoutSeconds: 65,
-      accessLogSample: 1,
+      accessLogSample: 0.01,
       userPreloadBytes: 1024 * 1024 * 1024,
       userCacheBytes: 64 * 1024 * 1024,
       scoring: 'ann',
