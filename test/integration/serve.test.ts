@@ -99,8 +99,16 @@ describe('Command: serve (shared HTTP cases over real sockets)', () => {
   });
 
   it('always logs failed requests, whatever the sample rate', async () => {
-    await fetch(`${empty.url}/invocations`, { method: 'POST', body: '{}', headers: { 'x-request-id': 'req-failed-1' } });
-    await waitFor(() => logged(empty, 'request').some((l) => l.reqId === 'req-failed-1'), 5000, 'the access line');
+    await fetch(`${empty.url}/invocations`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'x-request-id': 'req-failed-1' },
+    });
+    await waitFor(
+      () => logged(empty, 'request').some((l) => l.reqId === 'req-failed-1'),
+      5000,
+      'the access line',
+    );
     expect(logged(empty, 'request').find((l) => l.reqId === 'req-failed-1')).toMatchObject({ status: 503 });
   });
 
