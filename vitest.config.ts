@@ -10,8 +10,8 @@ export default defineConfig({
       include: ['src/**/*.ts', 'training/**/*.ts', 'handlers/**/*.ts'],
       exclude: ['src/kernels/*-wasm.ts', 'src/**/index.ts'],
       reporter: ['text-summary'],
-      // Measured on the whole suite (unit + integration); a drop below these fails `npm test`.
-      thresholds: { statements: 85, branches: 80, functions: 85, lines: 85 },
+      // The whole suite measured 94.9 / 90.5 / 98.1 / 94.9 %; a drop below these fails `npm test`.
+      thresholds: { statements: 93, branches: 88, functions: 96, lines: 93 },
     },
     projects: [
       {
