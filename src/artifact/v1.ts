@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ArtifactInvalidError } from '../core/errors.js';
 import type { Csr, ModelData, VideoMeta } from '../core/model-data.js';
+import { formatVersionOf } from './decode.js';
 import {
   alsParamsSchema,
   countsSchema,
@@ -88,15 +89,12 @@ function invalid(message: string, cause?: unknown): ArtifactInvalidError {
   return new ArtifactInvalidError(message, cause === undefined ? undefined : { cause });
 }
 
-/** Checks the format version before the schema, so a newer format gets a message that says so. */
+/** Validates a format-1 manifest; another format version gets a message that says which. */
 export function parseV1Manifest(manifest: unknown): V1Manifest {
-  if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) {
-    throw invalid(`${MANIFEST_FILE} is not a JSON object`);
-  }
-  const formatVersion = (manifest as { formatVersion?: unknown }).formatVersion;
+  const formatVersion = formatVersionOf(manifest);
   if (formatVersion !== FORMAT_VERSION) {
     throw invalid(
-      `${MANIFEST_FILE} has unknown format version ${JSON.stringify(formatVersion)} (this reader supports ${FORMAT_VERSION})`,
+      `${MANIFEST_FILE} is format ${formatVersion}, not the format ${FORMAT_VERSION} this reader reads`,
     );
   }
   const parsed = manifestSchema.safeParse(manifest);

@@ -101,22 +101,21 @@ export function loadKernels(memory: WasmMemory): WasmKernels {
   const module = kernelsModule();
   if (!module || !wasmApi) throw new Error('WebAssembly SIMD is not available in this runtime');
   const raw = new wasmApi.Instance(module, { env: { memory } }).exports as RawExports;
+  // The arguments both row kernels share, in their C order: x, y, k, yty, the CSR matrix, the row range.
+  const shared = (job: CgUpdateJob | LossJob): number[] => [
+    job.x.byteOffset,
+    job.y.byteOffset,
+    job.k,
+    job.yty.byteOffset,
+    job.matrix.indptr.byteOffset,
+    job.matrix.indices.byteOffset,
+    job.matrix.target.byteOffset,
+    job.matrix.weight.byteOffset,
+    job.rows.start,
+    job.rows.end,
+  ];
   const cgUpdate = (job: CgUpdateJob): void => {
-    const { matrix, rows } = job;
-    raw.cg_update_rows(
-      job.x.byteOffset,
-      job.y.byteOffset,
-      job.k,
-      job.yty.byteOffset,
-      matrix.indptr.byteOffset,
-      matrix.indices.byteOffset,
-      matrix.target.byteOffset,
-      matrix.weight.byteOffset,
-      rows.start,
-      rows.end,
-      job.cgSteps,
-      job.scratch.byteOffset,
-    );
+    raw.cg_update_rows(...shared(job), job.cgSteps, job.scratch.byteOffset);
   };
   return {
     cgUpdateRows: cgUpdate,
@@ -124,21 +123,7 @@ export function loadKernels(memory: WasmMemory): WasmKernels {
       raw.gram_rows(out.byteOffset, factors.byteOffset, k, rowStart, rowEnd);
     },
     lossRows(job): void {
-      const { matrix, rows } = job;
-      raw.loss_rows(
-        job.out.byteOffset,
-        job.x.byteOffset,
-        job.y.byteOffset,
-        job.k,
-        job.yty.byteOffset,
-        matrix.indptr.byteOffset,
-        matrix.indices.byteOffset,
-        matrix.target.byteOffset,
-        matrix.weight.byteOffset,
-        rows.start,
-        rows.end,
-        job.scratch.byteOffset,
-      );
+      raw.loss_rows(job.out.byteOffset, ...shared(job), job.scratch.byteOffset);
     },
   };
 }

@@ -125,7 +125,7 @@ describe('Function: decodeV1Model', () => {
         /^model\.bin section user_factors sha256 mismatch: expected [0-9a-f]{64}, got [0-9a-f]{64}$/,
       ),
       padding: expect.stringMatching(/^model\.bin sha256 mismatch/),
-      format: 'manifest.json has unknown format version 2 (this reader supports 1)',
+      format: 'manifest.json is format 2, not the format 1 this reader reads',
       seen: 'model.bin seen matrix: row 1 has column 7 out of range or out of order',
       users: 'model.bin section user_ids repeats the id "u1"',
     });
