@@ -76,11 +76,6 @@ function dotModule(): object | null {
   return compiled;
 }
 
-/** True when this runtime runs the WebAssembly SIMD kernel (otherwise callers use the JS loop). */
-export function dotKernelAvailable(): boolean {
-  return dotModule() !== null;
-}
-
 /**
  * Allocates a shared memory for `dataBytes` of data and `slots` scratch slots.
  * @returns undefined when WebAssembly SIMD is unavailable or the total exceeds 4 GiB
