@@ -5,4 +5,11 @@
  */
 export { foldInUser } from './fold-in.js';
 export { gramMatrix } from './gram.js';
-export { ALS_DEFAULTS, type AlsResult, type IterationInfo, type TrainHooks, trainAls } from './train.js';
+export {
+  ALS_DEFAULTS,
+  type AlsResult,
+  type AlsStart,
+  type IterationInfo,
+  type TrainHooks,
+  trainAls,
+} from './train.js';

@@ -33,6 +33,25 @@ export interface IterationInfo {
   loss: number | undefined;
   /** Wall time of the iteration's two solves (loss excluded). */
   seconds: number;
+  /**
+   * The factors after this iteration (users x factors, items x factors): live views, valid until the
+   * callback returns or the promise it returns settles (a checkpoint writes them then).
+   */
+  factors: { user: Float32Array; item: Float32Array };
+}
+
+/**
+ * Where a resumed fit starts: the factors after iteration `iteration` of a fit of the same matrix with
+ * the same parameters (but `iterations` and `threads`). The fit then gives the same bits as one that
+ * was never interrupted.
+ */
+export interface AlsStart {
+  /** Finished iterations, 0..params.iterations. */
+  iteration: number;
+  userFactors: Float32Array;
+  itemFactors: Float32Array;
+  /** The losses of iterations 1..iteration, when the fit computes them. */
+  losses: readonly number[];
 }
 
 /** Trained factors plus per-iteration diagnostics. */
@@ -46,9 +65,11 @@ export interface AlsResult {
   secondsPerIteration: number[];
 }
 
-/** Optional progress callback and loss computation. */
+/** Optional progress callback (awaited before the next iteration), loss computation and resume point. */
 export interface TrainHooks {
-  onIteration?(info: IterationInfo): void;
+  onIteration?(info: IterationInfo): void | Promise<void>;
+  /** Continue from a finished iteration instead of the seeded initialisation. */
+  start?: AlsStart;
   computeLoss?: boolean;
   /** Inner loops: 'wasm' (SIMD, float32 like implicit; the default where supported) or 'js' (float64 vectors). */
   kernel?: AlsKernel;
@@ -87,6 +108,30 @@ function checkMatrix(m: Csr): void {
     if (!Number.isFinite(m.data[n]))
       throw new InputInvalidError(`Interaction value at position ${n} is not finite`);
   }
+}
+
+/** Seeded initialisation, or the factors of `start` (checked against the problem's shape). */
+function initialFactors(state: AlsState, params: AlsParams, start: AlsStart | undefined): void {
+  if (!start) {
+    // Same draw order as implicit: all user factors, then all item factors.
+    const rng = createRng(params.seed);
+    fillUniformFactors(state.userFactors, rng);
+    fillUniformFactors(state.itemFactors, rng);
+    return;
+  }
+  const fits =
+    Number.isInteger(start.iteration) &&
+    start.iteration >= 0 &&
+    start.iteration <= params.iterations &&
+    start.userFactors.length === state.userFactors.length &&
+    start.itemFactors.length === state.itemFactors.length;
+  if (!fits) {
+    throw new InputInvalidError(
+      `Cannot resume ALS at iteration ${start.iteration} of ${params.iterations} with ${start.userFactors.length} + ${start.itemFactors.length} factor values (expected ${state.userFactors.length} + ${state.itemFactors.length})`,
+    );
+  }
+  state.userFactors.set(start.userFactors);
+  state.itemFactors.set(start.itemFactors);
 }
 
 /** Sums the Gram partials in chunk order into `state.system` and adds λI. */
@@ -142,18 +187,15 @@ export async function trainAls(
   const { factors: k, regularization, threads } = params;
   const kernel = hooks.kernel ?? (wasmAvailable() ? 'wasm' : 'js');
   const state = createState(userItems, params.alpha, k, params.cgSteps, threads, kernel);
-  // Same draw order as implicit: all user factors, then all item factors.
-  const rng = createRng(params.seed);
-  fillUniformFactors(state.userFactors, rng);
-  fillUniformFactors(state.itemFactors, rng);
+  initialFactors(state, params, hooks.start);
 
   const nnz = userItems.indptr[userItems.rows] as number;
-  const losses: number[] = [];
+  const losses: number[] = [...(hooks.start?.losses ?? [])];
   const secondsPerIteration: number[] = [];
   const pool = await AlsPool.start(state, threads);
   try {
     let itemGramFresh = false;
-    for (let iteration = 1; iteration <= params.iterations; iteration++) {
+    for (let iteration = (hooks.start?.iteration ?? 0) + 1; iteration <= params.iterations; iteration++) {
       const started = performance.now();
       if (!itemGramFresh) {
         await pool.run(Phase.gramItems);
@@ -176,7 +218,8 @@ export async function trainAls(
         loss = finishLoss(state, regularization, userItems.rows, userItems.cols, nnz);
         losses.push(loss);
       }
-      hooks.onIteration?.({ iteration, loss, seconds });
+      const factors = { user: state.userFactors, item: state.itemFactors };
+      await hooks.onIteration?.({ iteration, loss, seconds, factors });
     }
   } finally {
     await pool.close();

@@ -216,6 +216,54 @@ describe('Function: trainAls', () => {
     expect(result.losses).toEqual([]);
   });
 
+  it('continues from the factors of a finished iteration (start) to the bits of one uninterrupted fit', async () => {
+    // Prepare
+    const m = groupedMatrix(24, 6);
+    const whole = await trainAls(m, PARAMS, { computeLoss: true });
+    const firstThree = await trainAls(m, { ...PARAMS, iterations: 3 }, { computeLoss: true });
+    const seen: number[] = [];
+
+    // Act
+    const resumed = await trainAls(m, PARAMS, {
+      computeLoss: true,
+      start: { iteration: 3, ...firstThree },
+      onIteration: (info) => {
+        seen.push(info.iteration);
+        expect(info.factors.item).toHaveLength(60 * 8);
+      },
+    });
+    const moved = await trainAls(m, PARAMS, {
+      start: { iteration: 3, ...firstThree, userFactors: firstThree.userFactors.map((x) => x * 2) },
+    });
+
+    // Assess
+    expect(seen).toEqual([4, 5, 6, 7, 8]);
+    expect(resumed.losses).toEqual(whole.losses);
+    expect([sha256(resumed.userFactors), sha256(resumed.itemFactors)]).toEqual([
+      sha256(whole.userFactors),
+      sha256(whole.itemFactors),
+    ]);
+    expect(sha256(moved.itemFactors)).not.toBe(sha256(whole.itemFactors));
+  });
+
+  it('refuses a start of another shape or past the iterations asked for', async () => {
+    const m = groupedMatrix(24, 6);
+    const start = {
+      iteration: 2,
+      userFactors: new Float32Array(24 * 8),
+      itemFactors: new Float32Array(60 * 8),
+      losses: [],
+    };
+    await expect(
+      trainAls(m, PARAMS, { start: { ...start, itemFactors: new Float32Array(8) } }),
+    ).rejects.toThrow(
+      /Cannot resume ALS at iteration 2 of 8 with 192 \+ 8 factor values \(expected 192 \+ 480\)/,
+    );
+    await expect(trainAls(m, PARAMS, { start: { ...start, iteration: 9 } })).rejects.toThrow(
+      InputInvalidError,
+    );
+  });
+
   it('refuses an empty matrix, a single user, a single item and bad parameters', async () => {
     await expect(trainAls(csrFromTriples(0, 0, [], [], []), PARAMS)).rejects.toThrow(InputInvalidError);
     await expect(trainAls(csrFromTriples(3, 3, [], [], []), PARAMS)).rejects.toThrow(
