@@ -71,6 +71,7 @@ const rawSchema = z.object({
   maxBadRowsRatio: real('max-bad-rows-ratio', (v) => v >= 0 && v <= 1, 'between 0 and 1'),
   retrain: z.boolean(),
   eval: z.boolean(),
+  checkpointDir: z.string().min(1).optional(),
   sagemakerTarball: z.boolean().default(false),
   quiet: z.boolean().default(false),
 });
@@ -122,6 +123,10 @@ export function buildProgram(): Command {
       '--max-bad-rows-ratio <x>',
       'stop when more than this share of rows is bad',
       String(DEFAULT_MAX_BAD_FRACTION),
+    )
+    .option(
+      '--checkpoint-dir <dir>',
+      'write ALS checkpoints here after every iteration and resume from the last finished one',
     )
     .option('--no-retrain', 'publish the model trained on the train part instead of retraining on all data')
     .option('--no-eval', 'skip the held-out evaluation')
@@ -239,6 +244,7 @@ export function parseCliOptions(values: Record<string, unknown>): {
       retrain: o.retrain,
       evaluate: o.eval,
       sagemakerTarball: o.sagemakerTarball,
+      checkpointDir: o.checkpointDir,
       forcePathStyle: undefined,
     },
     cli: { quiet: o.quiet, sagemakerTarball: o.sagemakerTarball },

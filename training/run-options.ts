@@ -35,6 +35,8 @@ export interface TrainingOptions {
   /** S3 client for `s3` (tests); default: the store's standard client */
   s3Client?: S3Client | undefined;
   forcePathStyle?: boolean | undefined;
+  /** write ALS checkpoints here after every iteration and resume from them (`--checkpoint-dir`) */
+  checkpointDir?: string | undefined;
   /** fixed creation time (reproducible version ids in tests) */
   createdAt?: Date | undefined;
 }

@@ -13,10 +13,11 @@
 import { join } from 'node:path';
 import { trainAls } from '../src/als/index.js';
 import { type EncodedArtifact, encodeModel } from '../src/artifact/index.js';
-import type { AlsParams, Csr, ModelData, VideoMeta } from '../src/core/model-data.js';
+import type { Csr, ModelData, VideoMeta } from '../src/core/model-data.js';
 import { videoPopularity } from '../src/core/popularity.js';
 import { type PublishResult, publishModel } from '../src/store/index.js';
 import { formatBadRows } from './bad-rows.js';
+import { openFitCheckpoint } from './checkpoint.js';
 import { type Evaluation, evaluateSplit } from './evaluate.js';
 import { buildInteractions, type Interactions } from './features.js';
 import { formatMetricsTable, metricsForManifest } from './metrics-table.js';
@@ -138,15 +139,24 @@ export function prepareHoldout(
 
 async function trainFactors(
   matrix: Csr,
-  params: AlsParams,
+  options: Pick<TrainingOptions, 'params' | 'checkpointDir'>,
   label: string,
   reporter: TrainingReporter,
 ): Promise<Factors> {
+  const { params, checkpointDir } = options;
+  const checkpoint = checkpointDir
+    ? await openFitCheckpoint(checkpointDir, label, matrix, params)
+    : undefined;
+  if (checkpoint?.note) reporter.info?.(checkpoint.note);
   reporter.fitStart?.(label, params.iterations);
   try {
     const { userFactors, itemFactors, losses } = await trainAls(matrix, params, {
       computeLoss: true,
-      onIteration: (info) => reporter.iteration?.(info),
+      start: checkpoint?.start,
+      onIteration: async (info) => {
+        reporter.iteration?.(info);
+        await checkpoint?.save(info);
+      },
     });
     return { userFactors, itemFactors, losses };
   } finally {
@@ -156,13 +166,13 @@ async function trainFactors(
 
 /** Stage `evaluate`: fits the train part and scores it and the baseline at k = 1..REPORT_MAX_K. */
 export async function evaluateOnHoldout(
-  options: Pick<TrainingOptions, 'params'>,
+  options: Pick<TrainingOptions, 'params' | 'checkpointDir'>,
   holdout: Holdout,
   reporter: TrainingReporter = {},
 ): Promise<Evaluated | undefined> {
   if (holdout.status !== 'split') return undefined;
   const { split } = holdout;
-  const model = await trainFactors(split.train, options.params, 'ALS on train part', reporter);
+  const model = await trainFactors(split.train, options, 'ALS on train part', reporter);
   const factorModel = { factors: options.params.factors, ...model };
   const evaluation = evaluateSplit(factorModel, split.train, split.test, REPORT_MAX_K);
   reporter.info?.(`\n${formatMetricsTable(evaluation, HEADLINE_K)}\n`);
@@ -171,14 +181,14 @@ export async function evaluateOnHoldout(
 
 /** Stage `fit`: the train-part model when it is kept (`retrain` off), else a fit on all data. */
 export async function fitModel(
-  options: Pick<TrainingOptions, 'params' | 'retrain'>,
+  options: Pick<TrainingOptions, 'params' | 'retrain' | 'checkpointDir'>,
   matrix: Csr,
   evaluated: Evaluated | undefined,
   reporter: TrainingReporter = {},
 ): Promise<Fitted> {
   if (evaluated && !options.retrain) return { model: evaluated.model, trainedOn: 'train part' };
   return {
-    model: await trainFactors(matrix, options.params, 'ALS on all data', reporter),
+    model: await trainFactors(matrix, options, 'ALS on all data', reporter),
     trainedOn: 'all data',
   };
 }
