@@ -41,6 +41,8 @@ export interface ReadEventsOptions {
   maxBadFraction?: number;
   /** Bad rows kept with line numbers in the report. Default 10. */
   maxExamples?: number;
+  /** One part of a larger input: skip the two-users-two-videos rule (the caller checks the whole). */
+  part?: boolean;
 }
 
 /**
@@ -258,11 +260,12 @@ export async function readEvents(file: string, options: ReadEventsOptions = {}):
   });
   const report = bad.report(rows);
   checkBadRows(file, report, options.maxBadFraction ?? DEFAULT_MAX_BAD_FRACTION);
-  checkEnough(file, sink.events.count, sink.users.ids, sink.videos.ids);
+  if (!options.part) checkEnoughEvents(file, sink.events.count, sink.users.ids, sink.videos.ids);
   return collected(file, sink, report, digest);
 }
 
-function checkEnough(file: string, count: number, userIds: string[], videoIds: string[]): void {
+/** Stops a run on input with no events, or with a single user or a single video. */
+export function checkEnoughEvents(file: string, count: number, userIds: string[], videoIds: string[]): void {
   if (count === 0)
     throw new InputInvalidError(`${file} has no events: ALS needs at least two users and two videos`);
   if (userIds.length < 2) {

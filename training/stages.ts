@@ -20,9 +20,9 @@ import { formatBadRows } from './bad-rows.js';
 import { openFitCheckpoint } from './checkpoint.js';
 import { type Evaluation, evaluateSplit } from './evaluate.js';
 import { buildInteractions, type Interactions } from './features.js';
+import { readEventsInput, readVideosInput } from './input-files.js';
 import { formatMetricsTable, metricsForManifest } from './metrics-table.js';
-import { type EventsRead, readEvents } from './read-events.js';
-import { readVideos } from './read-videos.js';
+import type { EventsRead } from './read-events.js';
 import { type ReportInput, type ReportSplit, renderReport } from './report.js';
 import { HEADLINE_K, REPORT_MAX_K, type TrainingOptions, type TrainingReporter } from './run-options.js';
 import { SPLIT_RULE, type Split, splitHoldout } from './split.js';
@@ -99,7 +99,7 @@ export async function readData(
   options: TrainingOptions,
   reporter: TrainingReporter = {},
 ): Promise<TrainingData> {
-  const events = await readEvents(options.interactions, {
+  const events = await readEventsInput(options.interactions, {
     layout: options.layout,
     weights: options.weights,
     maxBadFraction: options.maxBadRowsRatio,
@@ -111,7 +111,7 @@ export async function readData(
     `${interactions.events} events -> ${matrix.indices.length} (user, video) pairs, ${matrix.rows} users x ${matrix.cols} videos`,
   );
   if (!options.videos) return { events, interactions, metadata: null };
-  const videos = await readVideos(options.videos, interactions.videoIds, {
+  const videos = await readVideosInput(options.videos, interactions.videoIds, {
     maxBadFraction: options.maxBadRowsRatio,
   });
   reporter.info?.(`${options.videos}: metadata for ${videos.matched} of ${matrix.cols} videos`);
