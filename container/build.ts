@@ -2,7 +2,8 @@
  * `npm run build`: the production bundle of the container server. One ESM file with every dependency
  * inlined (so the image needs no node_modules; the same file runs the supervisor and, as a worker
  * thread, each request thread), plus the swagger-ui files /docs serves beside it.
- * Output: dist/container/server.mjs and dist/container/swagger-ui/.
+ * Output: dist/container/server.mjs and dist/container/swagger-ui/; and the training command `train`
+ * runs (dist/container/train.mjs, loaded only by `IMAGE train`, with worker.js for its ALS threads).
  * @module
  */
 import { cp, mkdir, rm } from 'node:fs/promises';
@@ -68,7 +69,53 @@ export async function buildServerBundle(
   return { file, bytes };
 }
 
+/**
+ * Bundles the SageMaker training command beside the server: train.mjs and the ALS worker thread as
+ * worker.js (src/als/pool.ts starts `./worker.js` beside the running bundle; Node 22 detects its ES
+ * module syntax where no package.json says `"type": "module"`).
+ * @returns the bundles' paths and sizes in bytes
+ */
+export async function buildTrainingBundle(
+  outDir: string = join(root, OUT_DIR),
+): Promise<{ file: string; bytes: number }[]> {
+  const common = {
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    minify: true,
+    keepNames: true,
+    legalComments: 'none',
+    metafile: true,
+    logLevel: 'warning',
+    format: 'esm',
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module';const require = __cr(import.meta.url);",
+    },
+  } as const;
+  const train = await build({
+    ...common,
+    entryPoints: [join(root, 'training/sagemaker/entry.ts')],
+    outfile: join(outDir, 'train.mjs'),
+    format: 'esm',
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module';const require = __cr(import.meta.url);",
+    },
+  });
+  const worker = await build({
+    ...common,
+    entryPoints: [join(root, 'src/als/worker.ts')],
+    outfile: join(outDir, 'worker.js'),
+  });
+  return [train, worker].map((result) => {
+    const [file, output] = Object.entries(result.metafile.outputs)[0] ?? ['', { bytes: 0 }];
+    return { file, bytes: output.bytes };
+  });
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { file, bytes } = await buildServerBundle();
   console.log(`built ${file} (${(bytes / 1024 / 1024).toFixed(2)} MB)`);
+  for (const bundle of await buildTrainingBundle()) {
+    console.log(`built ${bundle.file} (${(bundle.bytes / 1024 / 1024).toFixed(2)} MB)`);
+  }
 }

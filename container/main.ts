@@ -11,7 +11,23 @@ import { type Config, loadConfig } from '../src/serving/index.js';
 import { createLogger, pinoLog } from './log.js';
 import { FatalError, type Supervisor, startSupervisor } from './supervisor.js';
 
-const USAGE = 'usage: serve    start the SageMaker inference server (port 8080 or SAGEMAKER_BIND_TO_PORT)';
+const USAGE = [
+  'usage: serve    start the SageMaker inference server (port 8080 or SAGEMAKER_BIND_TO_PORT)',
+  '       train    run a SageMaker training job (hyperparameters and channels under /opt/ml)',
+].join('\n');
+
+/**
+ * `train`: the SageMaker training command. It lives in its own bundle beside this one (train.mjs, with
+ * the trainer and its report renderer), so serving never loads it; from source it is the TypeScript entry.
+ */
+async function train(argv: readonly string[], entry: URL): Promise<number> {
+  const bundled = entry.pathname.endsWith('.mjs');
+  const module = new URL(bundled ? './train.mjs' : '../training/sagemaker/entry.ts', entry);
+  const { main: runTrain } = (await import(module.href)) as {
+    main(argv: readonly string[]): Promise<number>;
+  };
+  return runTrain(argv);
+}
 
 /** Node versions before 22.12 ignore `reusePort`, so a second thread could not listen on the port. */
 export function reusePortSupported(version: string = process.versions.node): boolean {
@@ -34,7 +50,8 @@ export function die(error: unknown): never {
 }
 
 /**
- * Runs the command line: `serve` (or nothing) starts serving; anything else prints usage (exit 2).
+ * Runs the command line: `serve` (or nothing) starts serving, `train` runs a training job; anything
+ * else prints usage (exit 2).
  * @returns the exit code once serving has stopped
  */
 export async function main(
@@ -43,6 +60,7 @@ export async function main(
   started?: (supervisor: Supervisor) => void,
 ): Promise<number> {
   const command = argv[0] ?? 'serve';
+  if (command === 'train') return train(argv.slice(1), entry);
   if (command !== 'serve') {
     process.stderr.write(`unknown command: ${command}\n${USAGE}\n`);
     return 2;
