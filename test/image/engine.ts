@@ -4,6 +4,14 @@
  * @module
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+
+/** The image the tests build: one tag per checkout, so worktrees testing at once never share it. */
+export const IMAGE_TAG = `localhost/video-recommender:image-test-${createHash('sha256')
+  .update(fileURLToPath(new URL('../..', import.meta.url)))
+  .digest('hex')
+  .slice(0, 8)}`;
 
 /** A container engine CLI and how to run it. */
 export interface Engine {

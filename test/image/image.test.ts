@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishModel } from '../../src/store/index.js';
 import { FIXTURE_VERSION, fixtureArtifact } from '../helpers/fixture-model.js';
 import { freePort, type Moto, startMoto } from '../helpers/moto.js';
-import { buildArgs, type Engine, findEngine } from './engine.js';
+import { buildArgs, type Engine, findEngine, IMAGE_TAG } from './engine.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
-const TAG = 'localhost/video-recommender:image-test';
+const TAG = IMAGE_TAG;
 const ORIGINAL_ANSWER = {
   userId: 'u001',
   recommendations: [
@@ -60,7 +60,7 @@ beforeAll(async () => {
 });
 
 describe('Image: video-recommender', () => {
-  it('is linux/amd64 in Docker v2 format, runs as the non-root node user, and takes `serve`', () => {
+  it('is linux/amd64 in Docker v2 format, runs as the non-root node user, and takes `serve` (or `train`)', () => {
     const inspect = JSON.parse(engine.run(['image', 'inspect', TAG]))[0];
     const size = Number(inspect.Size);
     console.log(`image size: ${(size / 1e6).toFixed(1)} MB (${TAG})`);
@@ -94,7 +94,7 @@ describe('Image: video-recommender', () => {
       '-c',
       'ls -A /app; ls /usr/local/lib/node_modules 2>/dev/null | wc -l',
     ]);
-    expect(listing.split('\n')).toEqual(['server.mjs', 'swagger-ui', '0']);
+    expect(listing.split('\n')).toEqual(['server.mjs', 'swagger-ui', 'train.mjs', 'worker.js', '0']);
   });
 
   describe('with the model mounted at /opt/ml/model, started as `IMAGE serve`', () => {
