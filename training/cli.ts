@@ -10,10 +10,12 @@ import { loadConfig } from '../src/serving/index.js';
 import { buildProgram, parseCliOptions } from './cli-options.js';
 import { runTraining } from './pipeline.js';
 import { createCliReporter } from './progress.js';
+import { defaultCommandDeps, runSageMakerCommand } from './sagemaker/command.js';
+import { addSageMakerOptions } from './sagemaker/submit-options.js';
 
 /** Runs the CLI on `argv` (as in `process.argv`) and resolves to the exit code. */
 async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram().exitOverride();
+  const program = addSageMakerOptions(buildProgram()).exitOverride();
   try {
     program.parse([...argv]);
   } catch (error) {
@@ -22,10 +24,14 @@ async function main(argv: readonly string[]): Promise<number> {
     return code === 0 ? 0 : 2;
   }
   try {
-    const { training, cli } = parseCliOptions(program.opts());
-    const reporter = createCliReporter(cli.quiet);
     // The one S3 setting the SDK reads from no variable (path-style, for emulators), validated with the rest.
     const forcePathStyle = loadConfig(process.env).s3ForcePathStyle;
+    const values = program.opts();
+    if (values.on === 'sagemaker') {
+      return await runSageMakerCommand(program, defaultCommandDeps(String(values.region), forcePathStyle));
+    }
+    const { training, cli } = parseCliOptions(values);
+    const reporter = createCliReporter(cli.quiet);
     await runTraining({ ...training, forcePathStyle }, reporter);
     return 0;
   } catch (error) {

@@ -3,11 +3,20 @@
  * `/opt/ml/model`, where the store reads the same layout as anywhere else: `latest.json` + `models/<v>/...`.
  * @module
  */
-import { copyFile, link, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { create } from 'tar';
-import { POINTER_FILE, pointerFor, versionDir } from '../src/artifact/index.js';
+import { create, extract } from 'tar';
+import {
+  type EncodedArtifact,
+  ITEMS_FILE,
+  MANIFEST_FILE,
+  POINTER_FILE,
+  parseManifest,
+  pointerFor,
+  USERS_FILE,
+  versionDir,
+} from '../src/artifact/index.js';
 import { ModelNotLoadedError } from '../src/core/errors.js';
 import { fetchVersion, openArtifactSource } from '../src/store/index.js';
 
@@ -75,4 +84,42 @@ export async function createSageMakerTarball(
     await rm(stage, { recursive: true, force: true });
   }
   return { file: outFile, version: chosen, bytes: (await stat(outFile)).size };
+}
+
+/** A model read back from a SageMaker `model.tar.gz`: ready to publish again. */
+export interface UnpackedModel {
+  version: string;
+  artifact: EncodedArtifact;
+  /** the version's other files, e.g. `report.html` */
+  extras: Record<string, Uint8Array>;
+}
+
+/**
+ * Reads a `model.tar.gz` as a SageMaker training job writes it from `/opt/ml/model` (`latest.json`
+ * and `models/<version>/...`): unpacks it, verifies the version the pointer names (every sha256) and
+ * returns it as an artifact for `publishModel`.
+ * @throws ArtifactInvalidError / ModelNotLoadedError when the tarball holds no valid model
+ * @example
+ * const { artifact, extras } = await readSageMakerTarball('/tmp/model.tar.gz');
+ * await publishModel('s3://bucket/recommender', artifact, extras);
+ */
+export async function readSageMakerTarball(file: string): Promise<UnpackedModel> {
+  const stage = await mkdtemp(join(tmpdir(), 'sagemaker-output-'));
+  try {
+    await extract({ file, cwd: stage, strict: true });
+    const version = await verifiedVersion(stage, undefined);
+    const dir = join(stage, ...versionDir(version).split('/'));
+    const manifest = parseManifest(JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')));
+    const files: Record<string, Uint8Array> = {};
+    const extras: Record<string, Uint8Array> = {};
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      if (!entry.isFile() || entry.name === MANIFEST_FILE) continue;
+      const bytes = new Uint8Array(await readFile(join(dir, entry.name)));
+      if (entry.name === ITEMS_FILE || entry.name === USERS_FILE) files[entry.name] = bytes;
+      else extras[entry.name] = bytes;
+    }
+    return { version, artifact: { manifest, files }, extras };
+  } finally {
+    await rm(stage, { recursive: true, force: true });
+  }
 }

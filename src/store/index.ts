@@ -3,6 +3,8 @@
  * version, and publishing one. The only part of src/ that talks to S3.
  * @module
  */
+
+export { type DownloadOptions, downloadObject, parseObjectUri } from './download.js';
 export {
   type ModelLocation,
   parseModelUri,
