@@ -341,6 +341,40 @@ describe('Function: runSageMakerCommand (submit)', () => {
     );
   });
 
+  it('stops the job on Ctrl+C without a terminal to ask, and a second Ctrl+C leaves at once', async () => {
+    // Prepare: the job keeps running (Stopping) after the stop request
+    const lines: string[] = [];
+    const running = { TrainingJobStatus: 'InProgress' as const, SecondaryStatus: 'Training' as const };
+    const script: JobScript = {
+      describes: [running, running, running, running],
+      afterStop: { TrainingJobStatus: 'Stopping', SecondaryStatus: 'Stopping' },
+      stops: [],
+    };
+    let interrupt: () => void = () => {};
+    let sleeps = 0;
+
+    // Act: Ctrl+C in the first and in the second wait, no confirm
+    const code = await runSageMakerCommand(
+      parse(BASE_ARGS),
+      deps(scriptedSageMaker(script), lines, {
+        onInterrupt: (handler) => {
+          interrupt = handler;
+          return () => {};
+        },
+        sleep: async () => {
+          if (++sleeps <= 2) interrupt();
+        },
+        confirm: undefined,
+      }),
+    );
+
+    // Assess
+    expect({ code, stops: script.stops.length, sleeps }).toEqual({ code: 0, stops: 1, sleeps: 2 });
+    expect(lines).toContain(`Stopping training job ${JOB} (Ctrl+C again to stop waiting)`);
+    expect(lines.filter((l) => / job Stopping \(Stopping\)$/.test(l))).toHaveLength(1);
+    expect(lines.at(-1)).toMatch(new RegExp(`^Training job ${JOB} keeps running;\\nfollow it with: `));
+  });
+
   it('reports a failed job with its FailureReason and exits 1', async () => {
     const lines: string[] = [];
     const script: JobScript = {
@@ -358,6 +392,20 @@ describe('Function: runSageMakerCommand (submit)', () => {
 
     expect(code).toBe(1);
     expect(lines.at(-1)).toBe(`Training job ${JOB} Failed: AlgorithmError: Too many bad rows`);
+  });
+
+  it('fails with the missing location when a completed job left no model.tar.gz', async () => {
+    const lines: string[] = [];
+    const other = [...BASE_ARGS, '--job-name', 'vr-no-output'];
+
+    const run = runSageMakerCommand(
+      parse(other),
+      deps(scriptedSageMaker({ describes: [], stops: [] }), lines),
+    );
+
+    await expect(run).rejects.toThrow(
+      's3://vr-models/recommender/training-jobs/vr-no-output/output/model.tar.gz does not exist',
+    );
   });
 
   it('pins a given tag by its digest, and refuses local inputs and a missing role before submitting', async () => {

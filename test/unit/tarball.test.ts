@@ -1,13 +1,13 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { extract, list } from 'tar';
+import { create, extract, list } from 'tar';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pointerFor } from '../../src/artifact/format.js';
 import { publishModel } from '../../src/store/publish.js';
 import { localSource } from '../../src/store/source.js';
 import { type FetchedVersion, fetchVersion } from '../../src/store/version.js';
-import { createSageMakerTarball } from '../../training/tarball.js';
+import { createSageMakerTarball, readSageMakerTarball } from '../../training/tarball.js';
 import { artifactById, modelById } from '../helpers/read-back.js';
 import { tinyArtifact, tinyModel } from '../helpers/tiny-model.js';
 import { encodeV1Model, publishV1Local } from '../helpers/v1-artifact.js';
@@ -179,5 +179,51 @@ describe('Function: createSageMakerTarball', () => {
       `No model published at ${root}: latest.json not found`,
       `Model version 20990101T000000Z-00000000 not found: ${root}/${pointerFor('20990101T000000Z-00000000').manifest} does not exist`,
     ]);
+  });
+});
+
+describe('Function: readSageMakerTarball', () => {
+  it('reads back the version a job packed from /opt/ml/model, with its extra files, ready to publish', async () => {
+    // Prepare: /opt/ml/model as a job leaves it, packed as SageMaker packs it
+    const modelDir = join(work, 'opt-ml-model');
+    const original = artifact(3);
+    await publishModel(modelDir, original, { 'report.html': '<p>report</p>' });
+    const file = join(work, 'model.tar.gz');
+    await create({ gzip: true, file, cwd: modelDir }, ['latest.json', 'models']);
+
+    // Act
+    const unpacked = await readSageMakerTarball(file);
+    await publishModel(join(work, 'republished'), unpacked.artifact, unpacked.extras);
+
+    // Assess
+    expect(unpacked.version).toBe(original.manifest.version);
+    expect(unpacked.artifact).toEqual(original);
+    expect(new TextDecoder().decode(unpacked.extras['report.html'])).toBe('<p>report</p>');
+    expect(
+      await readFile(join(work, 'republished', 'models', original.manifest.version, 'items.bin')),
+    ).toEqual(Buffer.from(original.files['items.bin'] as Uint8Array));
+  });
+
+  it('refuses a tarball without a model and one whose version fails verification', async () => {
+    // Prepare
+    await mkdir(join(work, 'empty'));
+    await writeFile(join(work, 'empty', 'notes.txt'), 'no model');
+    await create({ gzip: true, file: join(work, 'empty.tar.gz'), cwd: join(work, 'empty') }, ['notes.txt']);
+    const modelDir = join(work, 'broken');
+    const good = artifact(4);
+    await publishModel(modelDir, good);
+    const users = join(modelDir, 'models', good.manifest.version, 'users.bin');
+    const bytes = await readFile(users);
+    bytes[0] = (bytes[0] as number) ^ 1;
+    await writeFile(users, bytes);
+    await create({ gzip: true, file: join(work, 'broken.tar.gz'), cwd: modelDir }, ['latest.json', 'models']);
+
+    // Act
+    const empty = await readSageMakerTarball(join(work, 'empty.tar.gz')).catch((e: Error) => e.message);
+    const broken = await readSageMakerTarball(join(work, 'broken.tar.gz')).catch((e: Error) => e.message);
+
+    // Assess
+    expect(empty).toMatch(/^No model published at .*: latest\.json not found$/);
+    expect(broken).toMatch(/is invalid: users\.bin sha256 mismatch: /);
   });
 });
