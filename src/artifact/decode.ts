@@ -79,10 +79,13 @@ export function formatVersionOf(manifest: unknown): number {
   return version;
 }
 
-/** Validates a format-2 manifest. */
-export function parseManifest(manifest: unknown): Manifest {
-  formatVersionOf(manifest);
-  const parsed = manifestSchema.safeParse(manifest);
+/** Checks a manifest's format version, then its schema; both failures name what is wrong. */
+export function checkedManifest<T>(manifest: unknown, version: number, schema: z.ZodType<T>): T {
+  const declared = formatVersionOf(manifest);
+  if (declared !== version) {
+    throw invalid(`${MANIFEST_FILE} is format ${declared}, not the format ${version} this reader reads`);
+  }
+  const parsed = schema.safeParse(manifest);
   if (!parsed.success) {
     const issues = parsed.error.issues
       .slice(0, 5)
@@ -91,6 +94,11 @@ export function parseManifest(manifest: unknown): Manifest {
     throw invalid(`${MANIFEST_FILE} is invalid: ${issues}`);
   }
   return parsed.data;
+}
+
+/** Validates a format-2 manifest. */
+export function parseManifest(manifest: unknown): Manifest {
+  return checkedManifest(manifest, FORMAT_VERSION, manifestSchema);
 }
 
 function expectedShapes(m: Manifest): Map<ItemSectionName, number[] | undefined> {

@@ -8,14 +8,8 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ArtifactInvalidError } from '../core/errors.js';
 import type { Csr, ModelData, VideoMeta } from '../core/model-data.js';
-import { formatVersionOf } from './decode.js';
-import {
-  alsParamsSchema,
-  countsSchema,
-  MANIFEST_FILE,
-  V1_FORMAT_VERSION,
-  versionIdSchema,
-} from './format.js';
+import { checkedManifest } from './decode.js';
+import { MANIFEST_FILE, manifestHeader, V1_FORMAT_VERSION } from './format.js';
 
 /** The bundle of a v1 version. */
 export const V1_BUNDLE_FILE = 'model.bin';
@@ -48,12 +42,7 @@ const sectionSchema = z.object({
 type Section = z.infer<typeof sectionSchema>;
 const manifestSchema = z.object({
   formatVersion: z.literal(V1_FORMAT_VERSION),
-  version: versionIdSchema,
-  createdAt: z.iso.datetime(),
-  params: alsParamsSchema,
-  counts: countsSchema,
-  metrics: z.record(z.string(), z.unknown()),
-  dataset: z.object({ digest: z.string().min(1) }),
+  ...manifestHeader,
   bundle: z.object({ file: z.literal(V1_BUNDLE_FILE), bytes: count, sha256: sha256Hex }),
   sections: z.array(sectionSchema),
 });
@@ -91,21 +80,7 @@ function invalid(message: string, cause?: unknown): ArtifactInvalidError {
 
 /** Validates a format-1 manifest; another format version gets a message that says which. */
 export function parseV1Manifest(manifest: unknown): V1Manifest {
-  const formatVersion = formatVersionOf(manifest);
-  if (formatVersion !== FORMAT_VERSION) {
-    throw invalid(
-      `${MANIFEST_FILE} is format ${formatVersion}, not the format ${FORMAT_VERSION} this reader reads`,
-    );
-  }
-  const parsed = manifestSchema.safeParse(manifest);
-  if (!parsed.success) {
-    const issues = parsed.error.issues
-      .slice(0, 5)
-      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-      .join('; ');
-    throw invalid(`${MANIFEST_FILE} is invalid: ${issues}`);
-  }
-  return parsed.data;
+  return checkedManifest(manifest, FORMAT_VERSION, manifestSchema);
 }
 
 function expectedSections(manifest: V1Manifest): Map<SectionName, Expected> {

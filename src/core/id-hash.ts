@@ -5,17 +5,9 @@
  * @module
  */
 
-const encoder = new TextEncoder();
+import { fmix32 } from './random.js';
 
-function fmix32(h: number): number {
-  let x = h;
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x85ebca6b);
-  x ^= x >>> 13;
-  x = Math.imul(x, 0xc2b2ae35);
-  x ^= x >>> 16;
-  return x >>> 0;
-}
+const encoder = new TextEncoder();
 
 /** Hash of UTF-8 bytes. */
 export function hashBytes(bytes: Uint8Array, start = 0, end = bytes.length): number {
