@@ -269,6 +269,7 @@ export function s3Source(
         throw unreachable(ctx, path, error);
       }
     },
+    release: async () => {},
     close: async () => {},
   };
 }

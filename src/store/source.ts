@@ -34,6 +34,8 @@ export interface ArtifactSource {
   readRange(path: string, start: number, end: number): Promise<Uint8Array>;
   /** What changes when the file is rewritten (ETag, or size and mtime), or undefined when it is missing. */
   identity(path: string): Promise<string | undefined>;
+  /** Closes what is kept open for `path` (a file of a version no longer served). */
+  release(path: string): Promise<void>;
   /** Releases open files. */
   close(): Promise<void>;
 }
@@ -176,6 +178,11 @@ export function localSource(location: Extract<ModelLocation, { kind: 'local' }>)
         if (isNotFound(error)) return undefined;
         throw error;
       }
+    },
+    async release(path) {
+      const pending = handles.get(path);
+      handles.delete(path);
+      await pending?.then((handle) => handle.close()).catch(() => undefined);
     },
     async close() {
       const open = [...handles.values()];

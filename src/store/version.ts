@@ -93,7 +93,11 @@ async function fetchV2(
   } else if (manifest.users.bytes > 0) {
     // Blocks are verified when read, but a missing or short file would only show then, on every
     // request for a known user, after this version replaced a working one: its last byte must be there.
-    await source.readRange(usersPath, manifest.users.bytes - 1, manifest.users.bytes);
+    try {
+      await source.readRange(usersPath, manifest.users.bytes - 1, manifest.users.bytes);
+    } finally {
+      await source.release(usersPath);
+    }
   }
   const files = [`${dir}${MANIFEST_FILE}`, `${dir}${manifest.items.file}`, usersPath];
   return { version: manifest.version, manifest, convertedFrom: undefined, items, view, users, files };
