@@ -51,7 +51,9 @@ export function runThread(data: ThreadData): void {
   const ctx = routeContext(config, log, () => {
     const handle = handles.get(Atomics.load(control, ACTIVE));
     // Threads listen only once they hold the active version, so this is a guard, not a state clients see.
-    return handle ? cache.get(handle) : new ModelNotLoadedError('No model is active in this thread yet');
+    return handle
+      ? cache.get(handle)
+      : new ModelNotLoadedError('No model is active in this thread yet', { expose: true });
   });
   const router = new Router(ROUTES.filter((r) => r.targets.includes('container')));
   const http = createHttpServer({

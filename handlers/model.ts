@@ -38,6 +38,7 @@ const runtime =
     : runtimeFromConfig(config, { log, drive: 'requests', slots: 1, uriFallback: false, source });
 const missingUri = new ModelNotLoadedError(
   'MODEL_URI is not set: set it to s3://bucket/prefix (serverless.yml param modelUri) or a model directory',
+  { expose: true },
 );
 // User blocks read on demand go through the same bounded client.
 const cache = new RecommenderCache(config, 0, source);

@@ -75,7 +75,8 @@ export class RecommenderCache {
       });
       const users = handle.users;
       // A dropped version's users.bin handle is closed, or every publish would keep one file open.
-      const release = users.kind === 'remote' ? () => this.sourceFor(users.uri).release(users.path) : undefined;
+      const release =
+        users.kind === 'remote' ? () => this.sourceFor(users.uri).release(users.path) : undefined;
       this.open.set(handle.version, { rec, release });
     }
     return rec;

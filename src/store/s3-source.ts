@@ -14,7 +14,7 @@ import { POINTER_FILE } from '../artifact/index.js';
 import { ArtifactInvalidError, ModelNotLoadedError } from '../core/errors.js';
 import { type ModelLocation, s3Key } from './location.js';
 import { type RetryPolicy, ShortReadError, withRetry } from './retry.js';
-import { type ArtifactSource, pointerRead } from './source.js';
+import { type ArtifactSource, notPublished, pointerRead } from './source.js';
 
 /** Tuning for whole-file downloads. */
 export interface RangedGetOptions {
@@ -112,7 +112,10 @@ interface S3Context {
 }
 
 function unreachable(ctx: S3Context, path: string, error: unknown): ModelNotLoadedError {
-  return new ModelNotLoadedError(`Cannot read ${ctx.uri}/${path}: ${describe(error)}`, { cause: error });
+  return new ModelNotLoadedError(`Cannot read ${ctx.uri}/${path}: ${describe(error)}`, {
+    cause: error,
+    reason: 'unreachable',
+  });
 }
 
 /** The whole object in parts: the first part checks the size, later parts must match its ETag. */
@@ -217,9 +220,7 @@ async function getPointer(
   } catch (error) {
     if (status(error) === 304) return { changed: false };
     if (isMissing(error)) {
-      throw new ModelNotLoadedError(`No model published at ${ctx.uri}: ${POINTER_FILE} not found`, {
-        cause: error,
-      });
+      throw notPublished(ctx.uri, error);
     }
     throw unreachable(ctx, POINTER_FILE, error);
   }

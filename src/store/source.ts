@@ -72,6 +72,14 @@ export function pointerRead(text: string, uri: string, tag: string | undefined):
   }
 }
 
+/** The pointer is missing: nothing has been published at `uri` yet. */
+export function notPublished(uri: string, cause: unknown): ModelNotLoadedError {
+  return new ModelNotLoadedError(`No model published at ${uri}: ${POINTER_FILE} not found`, {
+    cause,
+    reason: 'not-published',
+  });
+}
+
 function isNotFound(error: unknown): boolean {
   return (error as { code?: unknown }).code === 'ENOENT';
 }
@@ -128,9 +136,7 @@ export function localSource(location: Extract<ModelLocation, { kind: 'local' }>)
         text = await readFile(file(POINTER_FILE), 'utf8');
       } catch (error) {
         if (isNotFound(error)) {
-          throw new ModelNotLoadedError(`No model published at ${location.uri}: ${POINTER_FILE} not found`, {
-            cause: error,
-          });
+          throw notPublished(location.uri, error);
         }
         throw error;
       }

@@ -59,7 +59,9 @@ async function readManifest(source: ArtifactSource, pointer: Pointer, pinned: bo
   const text = await source.readText(pointer.manifest);
   if (text === undefined) {
     if (pinned)
-      throw new ModelNotLoadedError(`Model version ${pointer.version} not found: ${where} does not exist`);
+      throw new ModelNotLoadedError(`Model version ${pointer.version} not found: ${where} does not exist`, {
+        reason: 'not-found',
+      });
     throw new ArtifactInvalidError(`${where} does not exist, though the pointer names it`);
   }
   try {
