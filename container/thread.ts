@@ -39,8 +39,8 @@ export function runThread(data: ThreadData): void {
   const handles = new Map<number, ModelHandle>();
   const open = (generation: number, handle: ModelHandle): void => {
     try {
-      handles.set(generation, handle);
       cache.get(handle);
+      handles.set(generation, handle);
       post({ type: 'opened', generation });
     } catch (error) {
       post({ type: 'open-failed', generation, message: errorFields(error).message as string });
