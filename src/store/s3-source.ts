@@ -10,7 +10,7 @@ import {
   HeadObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { POINTER_FILE } from '../artifact/index.js';
+import { POINTER_FILE, sizeMismatch } from '../artifact/index.js';
 import { ArtifactInvalidError, ModelNotLoadedError } from '../core/errors.js';
 import { type ModelLocation, s3Key } from './location.js';
 import { type RetryPolicy, ShortReadError, withRetry } from './retry.js';
@@ -146,11 +146,7 @@ async function getInto(
         const total = totalFromContentRange(response.ContentRange) ?? response.ContentLength;
         if (total !== bytes) {
           discard(response.Body);
-          throw new ArtifactInvalidError(
-            total !== undefined && total < bytes
-              ? `${path} is truncated: ${total} of ${bytes} bytes`
-              : `${path} has ${total} bytes, the manifest says ${bytes}`,
-          );
+          throw sizeMismatch(path, total, bytes);
         }
       }
       const received = await readInto(response.Body, target.subarray(start, end));

@@ -5,10 +5,9 @@
  * refused as invalid is retried once its files change).
  * @module
  */
-import { createHash } from 'node:crypto';
 import { type FileHandle, open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { POINTER_FILE, type Pointer, pointerSchema } from '../artifact/index.js';
+import { POINTER_FILE, type Pointer, pointerSchema, sha256Hex, sizeMismatch } from '../artifact/index.js';
 import { ArtifactInvalidError, ModelNotLoadedError } from '../core/errors.js';
 import type { ModelLocation } from './location.js';
 
@@ -96,11 +95,7 @@ async function readFileInto(file: string, path: string, target: Uint8Array): Pro
   try {
     const { size } = await handle.stat();
     if (size !== target.byteLength) {
-      throw new ArtifactInvalidError(
-        size < target.byteLength
-          ? `${path} is truncated: ${size} of ${target.byteLength} bytes`
-          : `${path} has ${size} bytes, the manifest says ${target.byteLength}`,
-      );
+      throw sizeMismatch(path, size, target.byteLength);
     }
     let offset = 0;
     while (offset < size) {
@@ -140,7 +135,7 @@ export function localSource(location: Extract<ModelLocation, { kind: 'local' }>)
         }
         throw error;
       }
-      const contentTag = createHash('sha256').update(text).digest('hex');
+      const contentTag = sha256Hex(text);
       if (contentTag === tag) return { changed: false };
       return pointerRead(text, location.uri, contentTag);
     },

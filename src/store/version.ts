@@ -4,7 +4,6 @@
  * block later). Format-1 versions are converted in memory to format 2, so they keep loading.
  * @module
  */
-import { createHash } from 'node:crypto';
 import {
   decodeItems,
   decodeV1Model,
@@ -16,6 +15,7 @@ import {
   type Pointer,
   parseManifest,
   parseV1Manifest,
+  sha256Hex,
   USERS_FILE,
   V1_FORMAT_VERSION,
 } from '../artifact/index.js';
@@ -47,8 +47,6 @@ export interface FetchedVersion {
   /** the files this version was read from, relative to the root */
   files: string[];
 }
-
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 function shared(bytes: number): Uint8Array<SharedArrayBuffer> {
   return new Uint8Array(new SharedArrayBuffer(bytes));
@@ -85,7 +83,7 @@ async function fetchV2(
   if (manifest.users.bytes <= options.preloadUsersBytes) {
     const bytes = shared(manifest.users.bytes);
     await source.readInto(usersPath, bytes);
-    const actual = sha256(bytes);
+    const actual = sha256Hex(bytes);
     if (actual !== manifest.users.sha256) {
       throw new ArtifactInvalidError(
         `${USERS_FILE} sha256 mismatch: expected ${manifest.users.sha256}, got ${actual}`,
