@@ -44,8 +44,6 @@ export interface FetchedVersion {
   items: Uint8Array;
   view: ItemSideView;
   users: UsersPlacement;
-  /** the files this version was read from, relative to the root */
-  files: string[];
 }
 
 function shared(bytes: number): Uint8Array<SharedArrayBuffer> {
@@ -99,8 +97,7 @@ async function fetchV2(
       await source.release(usersPath);
     }
   }
-  const files = [`${dir}${MANIFEST_FILE}`, `${dir}${manifest.items.file}`, usersPath];
-  return { version: manifest.version, manifest, convertedFrom: undefined, items, view, users, files };
+  return { version: manifest.version, manifest, convertedFrom: undefined, items, view, users };
 }
 
 async function fetchV1(
@@ -127,7 +124,6 @@ async function fetchV1(
   const usersBytes = shared(manifest.users.bytes);
   usersBytes.set(encoded.files[manifest.users.file]!);
   const view = decodeItems(manifest, items);
-  const files = [`${dir}${MANIFEST_FILE}`, `${dir}${v1.bundle.file}`];
   return {
     version: v1.version,
     manifest,
@@ -135,7 +131,6 @@ async function fetchV1(
     items,
     view,
     users: { kind: 'memory', bytes: usersBytes },
-    files,
   };
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ITEMS_FILE, POINTER_FILE, versionDir } from '../../src/artifact/index.js';
-import { ArtifactInvalidError, ConfigInvalidError, ModelNotLoadedError } from '../../src/core/errors.js';
+import { ArtifactInvalidError, ConfigInvalidError } from '../../src/core/errors.js';
 import type { Log, LogFields } from '../../src/core/log.js';
 import { loadHandle, type ModelHandle } from '../../src/serving/model-handle.js';
 import { createModelRuntime, type ModelRuntime, type RuntimeOptions } from '../../src/serving/runtime.js';
