@@ -57,5 +57,9 @@ export async function currentRecommender(): Promise<Recommender | ModelNotLoaded
 }
 
 // Init-phase load: one attempt; a failure is logged and retried by a request after its backoff.
-if (runtime) await runtime.start();
-else log.error('model_load_failed', { error: missingUri.message });
+if (runtime) {
+  await runtime.start();
+  // Opened here, so the first request does not pay for it.
+  const loaded = runtime.handle();
+  if (loaded) cache.get(loaded);
+} else log.error('model_load_failed', { error: missingUri.message });
