@@ -90,10 +90,6 @@ export async function buildTrainingBundle(
     ...common,
     entryPoints: [join(root, 'training/sagemaker/entry.ts')],
     outfile: join(outDir, 'train.mjs'),
-    format: 'esm',
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module';const require = __cr(import.meta.url);",
-    },
   });
   const worker = await build({
     ...common,
