@@ -43,7 +43,7 @@ export interface AlsState {
   system: Float64Array;
   /** float32 copy of `system` for the SIMD kernel. */
   system32: Float32Array;
-  /** 4k floats (16k bytes) per thread for the SIMD kernels: thread t owns [4kt, 4k(t+1)). */
+  /** {@link wasmScratchFloats} floats per thread for the SIMD kernels, thread t's after thread t − 1's. */
   wasmScratch: Float32Array;
   /** One k x k upper-triangle Gram partial per row chunk. */
   gramPartials: Float64Array;
@@ -59,6 +59,14 @@ export interface AlsState {
 }
 
 const SOLVE_CHUNKS = 128;
+
+/**
+ * float32 scratch per thread for the SIMD kernels: the CG update needs 3k + 32 (its vectors and one
+ * block of coefficients), the loss 2k doubles (4k floats).
+ */
+export function wasmScratchFloats(k: number): number {
+  return 4 * k + Math.max(4 * k, 32);
+}
 const GRAM_CHUNKS = 16;
 
 /** Splits rows into at most `count` chunks of roughly equal CG cost (per row: k + 2·nnz, times steps). */
@@ -112,7 +120,7 @@ export function createState(
       itemUsers.rows * k * f32,
       k * k * 8,
       k * k * f32,
-      threads * 4 * k * 8,
+      threads * wasmScratchFloats(k) * f32,
       GRAM_CHUNKS * k * k * 8,
       userChunks.length * 2 * 8,
       4 * f32,
@@ -132,7 +140,7 @@ export function createState(
     itemFactors: allocate(Float32Array, itemUsers.rows * k),
     system: allocate(Float64Array, k * k),
     system32: allocate(Float32Array, kernel === 'wasm' ? k * k : 0),
-    wasmScratch: allocate(Float32Array, kernel === 'wasm' ? threads * 4 * k * 2 : 0),
+    wasmScratch: allocate(Float32Array, kernel === 'wasm' ? threads * wasmScratchFloats(k) : 0),
     gramPartials: allocate(Float64Array, GRAM_CHUNKS * k * k),
     lossPartials: allocate(Float64Array, userChunks.length * 2),
     userChunks,
@@ -154,7 +162,7 @@ export interface ThreadContext {
 
 /** Prepares thread `index` (0 = main thread) to run phases on `state`. */
 export function createThreadContext(state: AlsState, index: number): ThreadContext {
-  const size = 8 * state.k;
+  const size = wasmScratchFloats(state.k);
   const wasmScratch = state.wasmScratch.subarray(index * size, (index + 1) * size);
   return {
     scratch: createCgScratch(state.k),
