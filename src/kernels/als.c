@@ -1,6 +1,7 @@
 /*
  * WebAssembly SIMD kernels of implicit ALS: the conjugate-gradient row update (as the `implicit`
- * library's least_squares_cg, float32 like its BLAS calls) and Gram partials (float64 accumulation).
+ * library's least_squares_cg, float32 like its BLAS calls), Gram partials (float32 sums of 64-row
+ * blocks, added up in float64) and the loss (float64).
  * Built by src/kernels/build.sh into als-wasm.ts (committed), so no C toolchain is needed to use it.
  * No stack, no globals, no allocation: every instance (one per thread) shares one linear memory and
  * works only through the pointers it is given, which keeps threads from touching each other's data.
@@ -166,39 +167,59 @@ void cg_update_rows(float *x, const float *y, int k, const float *yty, const int
   }
 }
 
+/* out[0, 8) += (double) a, b: the float32 sums of one tile row flushed into the float64 result. */
+static inline void flush8(double *out, v128_t a, v128_t b) {
+  wasm_v128_store(out, wasm_f64x2_add(wasm_v128_load(out), wasm_f64x2_promote_low_f32x4(a)));
+  wasm_v128_store(out + 2, wasm_f64x2_add(wasm_v128_load(out + 2), wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(a, a, 2, 3, 0, 1))));
+  wasm_v128_store(out + 4, wasm_f64x2_add(wasm_v128_load(out + 4), wasm_f64x2_promote_low_f32x4(b)));
+  wasm_v128_store(out + 6, wasm_f64x2_add(wasm_v128_load(out + 6), wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(b, b, 2, 3, 0, 1))));
+}
+
+/* Rows summed in float32 before each flush into the float64 result. */
+#define GRAM_BLOCK 64
+
 /*
- * out (k x k float64, upper triangle and diagonal tiles) += Σ rows [row_start, row_end) fᵀf.
- * Rows are taken in blocks of 32 so a block stays in L1 while every 4 x 4 output tile sweeps it.
+ * out (k x k float64) += Σ rows [row_start, row_end) fᵀf on the upper triangle (entries below the
+ * diagonal inside diagonal tiles get sums too: callers mirror the upper triangle). Rows go in blocks
+ * of GRAM_BLOCK summed in float32 (a block stays in L1 while every output tile sweeps it), each block's
+ * sums then added in float64. Tiles are 2 rows x 8 columns (four accumulators), then 2 x 4.
  */
 EXPORT("gram_rows")
 void gram_rows(double *out, const float *f, int k, int row_start, int row_end) {
-  const int block = 32;
-  int k4 = k & ~3;
-  for (int r0 = row_start; r0 < row_end; r0 += block) {
-    int r1 = r0 + block < row_end ? r0 + block : row_end;
-    for (int a = 0; a < k4; a += 4) {
-      for (int b = a; b < k4; b += 4) {
-        v128_t acc[8];
-        for (int t = 0; t < 8; t++) acc[t] = wasm_f64x2_splat(0.0);
+  int k4 = k & ~3, k8 = k & ~7;
+  for (int r0 = row_start; r0 < row_end; r0 += GRAM_BLOCK) {
+    int r1 = r0 + GRAM_BLOCK < row_end ? r0 + GRAM_BLOCK : row_end;
+    for (int a = 0; a < k4; a += 2) {
+      for (int b = a & ~7; b < k8; b += 8) {
+        v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0, s2 = s0, s3 = s0;
         for (int r = r0; r < r1; r++) {
           const float *row = f + (long)r * k;
-          v128_t vb = wasm_v128_load(row + b);
-          v128_t lo = wasm_f64x2_promote_low_f32x4(vb);
-          v128_t hi = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(vb, vb, 2, 3, 0, 1));
-          for (int t = 0; t < 4; t++) {
-            v128_t ua = wasm_f64x2_splat((double)row[a + t]);
-            acc[2 * t] = wasm_f64x2_add(acc[2 * t], wasm_f64x2_mul(ua, lo));
-            acc[2 * t + 1] = wasm_f64x2_add(acc[2 * t + 1], wasm_f64x2_mul(ua, hi));
-          }
+          v128_t lo = wasm_v128_load(row + b), hi = wasm_v128_load(row + b + 4);
+          v128_t u0 = wasm_v128_load32_splat(row + a), u1 = wasm_v128_load32_splat(row + a + 1);
+          s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(u0, lo));
+          s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(u0, hi));
+          s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(u1, lo));
+          s3 = wasm_f32x4_add(s3, wasm_f32x4_mul(u1, hi));
         }
-        for (int t = 0; t < 4; t++) {
-          double *o = out + (long)(a + t) * k + b;
-          wasm_v128_store(o, wasm_f64x2_add(wasm_v128_load(o), acc[2 * t]));
-          wasm_v128_store(o + 2, wasm_f64x2_add(wasm_v128_load(o + 2), acc[2 * t + 1]));
+        flush8(out + (long)a * k + b, s0, s1);
+        flush8(out + (long)(a + 1) * k + b, s2, s3);
+      }
+      for (int b = k8 > (a & ~3) ? k8 : (a & ~3); b < k4; b += 4) {
+        v128_t s0 = wasm_f32x4_splat(0.0f), s2 = s0;
+        for (int r = r0; r < r1; r++) {
+          const float *row = f + (long)r * k;
+          v128_t v = wasm_v128_load(row + b);
+          s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load32_splat(row + a), v));
+          s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(wasm_v128_load32_splat(row + a + 1), v));
         }
+        double *o0 = out + (long)a * k + b, *o1 = o0 + k;
+        wasm_v128_store(o0, wasm_f64x2_add(wasm_v128_load(o0), wasm_f64x2_promote_low_f32x4(s0)));
+        wasm_v128_store(o0 + 2, wasm_f64x2_add(wasm_v128_load(o0 + 2), wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(s0, s0, 2, 3, 0, 1))));
+        wasm_v128_store(o1, wasm_f64x2_add(wasm_v128_load(o1), wasm_f64x2_promote_low_f32x4(s2)));
+        wasm_v128_store(o1 + 2, wasm_f64x2_add(wasm_v128_load(o1 + 2), wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(s2, s2, 2, 3, 0, 1))));
       }
     }
-    /* Columns past the last multiple of 4 (k not divisible by 4), scalar. */
+    /* Columns past the last multiple of 4 (k not divisible by 4), in float64. */
     for (int a = 0; a < k; a++) {
       for (int b = a > k4 ? a : k4; b < k; b++) {
         double s = 0.0;

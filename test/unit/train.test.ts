@@ -83,7 +83,8 @@ describe('Function: trainAls', () => {
         expect(result.losses[i]).toBeLessThanOrEqual((result.losses[i - 1] as number) * (1 + 1e-9));
       }
       const dense = denseLoss(m, result.userFactors, result.itemFactors, 8, 2, 0.1);
-      expect(result.losses.at(-1)).toBeCloseTo(dense, 9);
+      // 8 digits: the SIMD kernel sums YᵀY in float32 blocks of 64 rows (implicit: all rows in float32).
+      expect(result.losses.at(-1)).toBeCloseTo(dense, 8);
     },
   );
 
@@ -133,9 +134,9 @@ describe('Function: trainAls', () => {
   it.each([
     {
       kernel: 'wasm',
-      user: '6f09445dda1af76cf06b4acb807faa3b819bf00fca8808673c8c5ba2ea6c44db',
-      item: 'd7f7492c23a6781a08bbd510f79537733af0d411a237584ccdd13f73a1b2b865',
-      loss: 0.07058662104904367,
+      user: 'b98cecd001d8d50e5b0bfff724924e077325b8d63a9ee523b0a3cd31033c41d2',
+      item: 'ecbc71dd26f9b55640c254fe6535a65b00b1fdce8cace4f6bff4f153527125de',
+      loss: 0.07060146035950315,
     },
     {
       kernel: 'js',
