@@ -28,6 +28,25 @@ export const Phase = {
 } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
 
+const PHASES: readonly number[] = Object.values(Phase);
+
+/** Tells worker threads to leave their loop (not a phase: runChunks refuses it). */
+export const STOP_PHASE = -1;
+
+/** The shared control words (indices into `AlsState.control`). */
+export const Control = {
+  /** Next chunk of the current phase to take (Atomics.add), so threads balance load dynamically. */
+  next: 0,
+  /** Bumped by the main thread to start a phase; workers sleep on it. */
+  epoch: 1,
+  /** The phase started by the last bump (or STOP_PHASE). */
+  phase: 2,
+  /** Workers that finished the current phase; the main thread sleeps on it. */
+  done: 3,
+  /** 1 when a worker failed the current phase (its message is on its error port). */
+  failed: 4,
+} as const;
+
 /** Everything a thread needs; every array is a SharedArrayBuffer view when threads > 1. */
 export interface AlsState {
   k: number;
@@ -54,11 +73,12 @@ export interface AlsState {
   itemChunks: Int32Array;
   userRowChunks: Int32Array;
   itemRowChunks: Int32Array;
-  /** [0]: next chunk to take (Atomics), so threads balance load dynamically. */
+  /** Shared control words, indexed by {@link Control}. */
   control: Int32Array;
 }
 
 const SOLVE_CHUNKS = 128;
+const CONTROL_WORDS = 8;
 
 /**
  * float32 scratch per thread for the SIMD kernels: the CG update needs 3k + 32 (its vectors and one
@@ -123,7 +143,7 @@ export function createState(
       threads * wasmScratchFloats(k) * f32,
       GRAM_CHUNKS * k * k * 8,
       userChunks.length * 2 * 8,
-      4 * f32,
+      CONTROL_WORDS * f32,
     ];
     const arena = wasmArena(arenaBytes(sizes));
     memory = arena.memory;
@@ -147,7 +167,7 @@ export function createState(
     itemChunks,
     userRowChunks: rowChunks(userItems.rows, GRAM_CHUNKS),
     itemRowChunks: rowChunks(itemUsers.rows, GRAM_CHUNKS),
-    control: allocate(Int32Array, 4),
+    control: allocate(Int32Array, CONTROL_WORDS),
   };
 }
 
@@ -212,11 +232,12 @@ function solve(state: AlsState, ctx: ThreadContext, users: boolean, start: numbe
 
 /** Takes chunks of `phase` from the shared counter until none are left, computing each. */
 export function runChunks(state: AlsState, phase: Phase, ctx: ThreadContext): void {
+  if (!PHASES.includes(phase)) throw new RangeError(`Unknown ALS phase ${phase}`);
   const bounds = chunksOf(state, phase);
   const count = bounds.length - 1;
   const { k } = state;
   for (;;) {
-    const c = Atomics.add(state.control, 0, 1);
+    const c = Atomics.add(state.control, Control.next, 1);
     if (c >= count) return;
     const start = bounds[c] as number;
     const end = bounds[c + 1] as number;
