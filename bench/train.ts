@@ -64,6 +64,8 @@ const POPULARITY_REFERENCE: ReferenceFigures = { precision: 0.2263, map: 0.1145,
 const SYNTHETIC_REFERENCE_S: Record<number, number> = { 1: 1.9, 2: 1.0 };
 const THREADS = [1, 2];
 const implicit = implicitSetup();
+/** Markdown rows of the speed summary printed at the end. */
+const summary: string[] = [];
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -128,11 +130,14 @@ async function compareSpeed(
   return { ours: summary(ours), implicit: { ms: reference, cpuMs: reference }, source: 'EVAL.md reference' };
 }
 
-function speedLine(threads: number, speed: Speed, unit: 'ms' | 's'): string {
+function speedLine(data: string, threads: number, speed: Speed, unit: 'ms' | 's'): string {
   const scale = unit === 's' ? 1000 : 1;
   const digits = unit === 's' ? 2 : 1;
   const show = (ms: number): string => `${(ms / scale).toFixed(digits)} ${unit}`;
   const ratio = speed.ours.ms / speed.implicit.ms;
+  summary.push(
+    `| ${data} | ${threads} | ${show(speed.ours.ms)} | ${show(speed.implicit.ms)} | ${ratio.toFixed(2)} | ${implicit ? 'same run' : 'EVAL.md'} |`,
+  );
   const line = `threads ${threads}: ours ${show(speed.ours.ms)}/iteration, implicit ${show(speed.implicit.ms)} (${speed.source}): ratio ${ratio.toFixed(2)} (target <= 0.50: ${ratio <= 0.5 ? 'MET' : 'NOT MET'})`;
   if (threads !== 1 || !implicit) return line;
   // At 1 thread, CPU time is what a loaded machine disturbs least.
@@ -226,6 +231,7 @@ async function benchMovieLens(file: string, rounds: number): Promise<void> {
       const params = { ...setting.params, threads };
       console.log(
         speedLine(
+          `MovieLens 100K, factors ${setting.params.factors}`,
           threads,
           await compareSpeed(split.train, params, rounds, setting.referenceMs[threads]),
           'ms',
@@ -247,7 +253,8 @@ async function benchSynthetic(iterations: number, rounds: number): Promise<void>
   for (const threads of THREADS) {
     const params: AlsParams = { ...ALS_DEFAULTS, factors: 64, regularization: 0.05, iterations, threads };
     const reference = (SYNTHETIC_REFERENCE_S[threads] ?? Number.NaN) * 1000;
-    console.log(speedLine(threads, await compareSpeed(matrix, params, rounds, reference), 's'));
+    const speed = await compareSpeed(matrix, params, rounds, reference);
+    console.log(speedLine('synthetic 100k x 20k x 5M, factors 64', threads, speed, 's'));
   }
   console.log(`peak memory (process.resourceUsage().maxRSS): ${mb(process.resourceUsage().maxRSS)}`);
 }
@@ -282,6 +289,9 @@ async function main(): Promise<void> {
       );
   }
   if (values.only !== 'ml100k') await benchSynthetic(iterations, rounds);
+  console.log(
+    `\nms (or s) per iteration, medians; ratio = ours / implicit (target <= 0.50)\n| data | threads | ours | implicit | ratio | implicit from |\n|---|---|---|---|---|---|\n${summary.join('\n')}`,
+  );
 }
 
 main().catch((error: unknown) => {
