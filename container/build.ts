@@ -10,14 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-
-/** The swagger-ui-dist files container/docs.ts serves (kept in step by test/unit/container-build.test.ts). */
-const SWAGGER_FILES = [
-  'swagger-ui.css',
-  'index.css',
-  'swagger-ui-bundle.js',
-  'swagger-ui-standalone-preset.js',
-];
+import { SWAGGER_FILES } from './docs.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
