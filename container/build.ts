@@ -10,7 +10,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { SWAGGER_FILES } from './docs.js';
+// JSON, not docs.ts: the image runs this file with plain Node, which does not map .js imports to .ts.
+import SWAGGER_FILES from './swagger-files.json' with { type: 'json' };
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
