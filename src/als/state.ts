@@ -28,6 +28,25 @@ export const Phase = {
 } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
 
+const PHASES: readonly number[] = Object.values(Phase);
+
+/** Tells worker threads to leave their loop (not a phase: runChunks refuses it). */
+export const STOP_PHASE = -1;
+
+/** The shared control words (indices into `AlsState.control`). */
+export const Control = {
+  /** Next chunk of the current phase to take (Atomics.add), so threads balance load dynamically. */
+  next: 0,
+  /** Bumped by the main thread to start a phase; workers sleep on it. */
+  epoch: 1,
+  /** The phase started by the last bump (or STOP_PHASE). */
+  phase: 2,
+  /** Workers that finished the current phase; the main thread sleeps on it. */
+  done: 3,
+  /** 1 when a worker failed the current phase (its message is on its error port). */
+  failed: 4,
+} as const;
+
 /** Everything a thread needs; every array is a SharedArrayBuffer view when threads > 1. */
 export interface AlsState {
   k: number;
@@ -43,7 +62,7 @@ export interface AlsState {
   system: Float64Array;
   /** float32 copy of `system` for the SIMD kernel. */
   system32: Float32Array;
-  /** 4k floats (16k bytes) per thread for the SIMD kernels: thread t owns [4kt, 4k(t+1)). */
+  /** {@link wasmScratchFloats} floats per thread for the SIMD kernels, thread t's after thread t − 1's. */
   wasmScratch: Float32Array;
   /** One k x k upper-triangle Gram partial per row chunk. */
   gramPartials: Float64Array;
@@ -54,11 +73,20 @@ export interface AlsState {
   itemChunks: Int32Array;
   userRowChunks: Int32Array;
   itemRowChunks: Int32Array;
-  /** [0]: next chunk to take (Atomics), so threads balance load dynamically. */
+  /** Shared control words, indexed by {@link Control}. */
   control: Int32Array;
 }
 
 const SOLVE_CHUNKS = 128;
+const CONTROL_WORDS = 8;
+
+/**
+ * float32 scratch per thread for the SIMD kernels: the CG update needs 3k + 32 (its vectors and one
+ * block of coefficients), the loss 2k doubles (4k floats).
+ */
+export function wasmScratchFloats(k: number): number {
+  return 4 * k + Math.max(4 * k, 32);
+}
 const GRAM_CHUNKS = 16;
 
 /** Splits rows into at most `count` chunks of roughly equal CG cost (per row: k + 2·nnz, times steps). */
@@ -112,10 +140,10 @@ export function createState(
       itemUsers.rows * k * f32,
       k * k * 8,
       k * k * f32,
-      threads * 4 * k * 8,
+      threads * wasmScratchFloats(k) * f32,
       GRAM_CHUNKS * k * k * 8,
       userChunks.length * 2 * 8,
-      4 * f32,
+      CONTROL_WORDS * f32,
     ];
     const arena = wasmArena(arenaBytes(sizes));
     memory = arena.memory;
@@ -132,14 +160,14 @@ export function createState(
     itemFactors: allocate(Float32Array, itemUsers.rows * k),
     system: allocate(Float64Array, k * k),
     system32: allocate(Float32Array, kernel === 'wasm' ? k * k : 0),
-    wasmScratch: allocate(Float32Array, kernel === 'wasm' ? threads * 4 * k * 2 : 0),
+    wasmScratch: allocate(Float32Array, kernel === 'wasm' ? threads * wasmScratchFloats(k) : 0),
     gramPartials: allocate(Float64Array, GRAM_CHUNKS * k * k),
     lossPartials: allocate(Float64Array, userChunks.length * 2),
     userChunks,
     itemChunks,
     userRowChunks: rowChunks(userItems.rows, GRAM_CHUNKS),
     itemRowChunks: rowChunks(itemUsers.rows, GRAM_CHUNKS),
-    control: allocate(Int32Array, 4),
+    control: allocate(Int32Array, CONTROL_WORDS),
   };
 }
 
@@ -154,7 +182,7 @@ export interface ThreadContext {
 
 /** Prepares thread `index` (0 = main thread) to run phases on `state`. */
 export function createThreadContext(state: AlsState, index: number): ThreadContext {
-  const size = 8 * state.k;
+  const size = wasmScratchFloats(state.k);
   const wasmScratch = state.wasmScratch.subarray(index * size, (index + 1) * size);
   return {
     scratch: createCgScratch(state.k),
@@ -204,11 +232,12 @@ function solve(state: AlsState, ctx: ThreadContext, users: boolean, start: numbe
 
 /** Takes chunks of `phase` from the shared counter until none are left, computing each. */
 export function runChunks(state: AlsState, phase: Phase, ctx: ThreadContext): void {
+  if (!PHASES.includes(phase)) throw new RangeError(`Unknown ALS phase ${phase}`);
   const bounds = chunksOf(state, phase);
   const count = bounds.length - 1;
   const { k } = state;
   for (;;) {
-    const c = Atomics.add(state.control, 0, 1);
+    const c = Atomics.add(state.control, Control.next, 1);
     if (c >= count) return;
     const start = bounds[c] as number;
     const end = bounds[c + 1] as number;

@@ -48,7 +48,7 @@ export interface CgUpdateJob extends RowsJob {
   /** YᵀY + λI, k x k float32, both triangles. */
   yty: Float32Array;
   cgSteps: number;
-  /** At least 3k floats owned by the calling thread. */
+  /** At least 3k + 32 floats owned by the calling thread. */
   scratch: Float32Array;
 }
 

@@ -21,7 +21,7 @@ export interface WasmApi {
 export const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 export const WASM_PAGE_BYTES = 65_536;
-/** Bytes below this offset belong to a module's own stack (`--stack-first`); data starts above it. */
+/** Bytes below this offset stay unused (the modules link an empty stack at 0, `--stack-first`); data starts above it. */
 export const WASM_RESERVED_BYTES = 65_536;
 /** wasm32 addresses 4 GiB: the most pages a memory may have. */
 export const WASM_MAX_PAGES = 65_536;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createCgScratch } from '../../src/als/cg.js';
+import { cgUpdateRows, createCgScratch } from '../../src/als/cg.js';
 import { gramMatrix } from '../../src/als/fold-in.js';
 import { addLossRows } from '../../src/als/loss.js';
 import { type AlsState, createState, createThreadContext } from '../../src/als/state.js';
@@ -84,6 +84,102 @@ describe('Function: cgUpdateRows (WebAssembly SIMD kernel)', () => {
 
       expect(ctx.wasm).not.toBeNull();
       for (let i = 0; i < K; i++) expect(state.userFactors[i]).toBeCloseTo(exact[i] as number, 3);
+    },
+  );
+});
+
+/**
+ * A state of `users` users over `items` items with `perUser` interactions each (values 1..4, so about a
+ * quarter weigh 0), random factors on both sides and YᵀY + λI set in both precisions.
+ */
+function randomState(seed: number, k: number, users: number, items: number, perUser: number): AlsState {
+  const rng = createRng(seed);
+  const rows: number[] = [];
+  const cols: number[] = [];
+  const values: number[] = [];
+  for (let u = 0; u < users; u++) {
+    const offset = Math.floor(rng() * items);
+    for (let n = 0; n < perUser; n++) {
+      rows.push(u);
+      cols.push((offset + n * 7) % items);
+      values.push(1 + Math.floor(rng() * 4));
+    }
+  }
+  const state = createState(csrFromTriples(users, items, rows, cols, values), 1, k, 3, 1, 'wasm');
+  for (let i = 0; i < state.itemFactors.length; i++) state.itemFactors[i] = rng() - 0.5;
+  for (let i = 0; i < state.userFactors.length; i++) state.userFactors[i] = (rng() - 0.5) * 0.1;
+  const yty = gramMatrix(state.itemFactors, items, k);
+  for (let d = 0; d < k; d++) yty[d * k + d] = (yty[d * k + d] as number) + 0.5;
+  state.system.set(yty);
+  state.system32.set(yty);
+  return state;
+}
+
+describe('Function: cgUpdateRows (WebAssembly SIMD kernel against the JavaScript kernel)', () => {
+  // k covers the kernel's lane groups (16 and 4 at a time, then one at a time); rows of 3, 33 and 70
+  // interactions cover one partial block of 32 and several.
+  it.each([
+    [1, 3],
+    [5, 33],
+    [8, 70],
+    [20, 33],
+    [23, 70],
+    [64, 70],
+  ])(
+    'gives the float64 JavaScript update to float32 accuracy (k = %i, %i interactions per row)',
+    (k, perUser) => {
+      // Prepare
+      const state = randomState(k + perUser, k, 3, 97, perUser);
+      const ctx = createThreadContext(state, 0);
+      const js = Float32Array.from(state.userFactors);
+
+      // Act
+      ctx.wasm?.cgUpdateRows({
+        x: state.userFactors,
+        y: state.itemFactors,
+        k,
+        yty: state.system32,
+        matrix: state.users,
+        rows: { start: 0, end: 3 },
+        cgSteps: 3,
+        scratch: ctx.wasmScratch,
+      });
+      cgUpdateRows(js, state.itemFactors, k, state.system, state.users, 0, 3, 3, createCgScratch(k));
+
+      // Assess: same algorithm, float32 against float64 vectors.
+      expect(ctx.wasm).not.toBeNull();
+      let scale = 0;
+      for (const v of js) scale = Math.max(scale, Math.abs(v));
+      for (let i = 0; i < js.length; i++) {
+        expect(Math.abs((state.userFactors[i] as number) - (js[i] as number))).toBeLessThan(1e-4 * scale);
+      }
+    },
+  );
+});
+
+describe('Function: gramRows (WebAssembly SIMD kernel)', () => {
+  it.each([1, 3, 4, 7, 8, 12, 20, 64])(
+    'adds the upper triangle of FᵀF of a row range to float32 accuracy (k = %i)',
+    (k) => {
+      // Prepare: 150 rows, so the range [5, 145) spans whole and partial blocks of 64 rows.
+      const state = randomState(k, k, 150, 11, 1);
+      const ctx = createThreadContext(state, 0);
+      const out = state.gramPartials.subarray(0, k * k).fill(0.25);
+      const expected = gramMatrix(state.userFactors.subarray(5 * k, 145 * k), 140, k);
+
+      // Act
+      ctx.wasm?.gramRows(out, state.userFactors, k, 5, 145);
+
+      // Assess: out started at 0.25; float32 block sums, float64 across blocks.
+      expect(ctx.wasm).not.toBeNull();
+      for (let a = 0; a < k; a++) {
+        for (let b = a; b < k; b++) {
+          const want = (expected[a * k + b] as number) + 0.25;
+          expect(Math.abs((out[a * k + b] as number) - want)).toBeLessThan(
+            1e-6 * Math.max(1, Math.abs(want)),
+          );
+        }
+      }
     },
   );
 });
