@@ -1,8 +1,8 @@
 /**
  * Interning ids while events stream in: each distinct id is kept once, as one string, and every event
- * refers to it by index. The table is open addressing over typed arrays (about 12 bytes per id beside the
+ * refers to it by index. The table is open addressing over typed arrays (16 to 32 bytes per id beside the
  * string itself, and no limit on the count; a `Map` holds 2^24 entries at most and several words per
- * entry). Integer ids from typed columns (Parquet INT32/INT64) are looked up by value, so no string is
+ * entry), each slot holding the id's hash beside its index so a probe touches one cache line. Integer ids from typed columns (Parquet INT32/INT64) are looked up by value, so no string is
  * made per event; they share indices with their decimal text, the id a CSV reader would see.
  * @module
  */
@@ -19,46 +19,45 @@ function mixNumber(n: number): number {
   return (x ^ (x >>> 16)) >>> 0;
 }
 
-/** Integer id -> index, open addressing over a Float64Array of keys. */
+/** Integer id -> index, open addressing over one Float64Array of (key, index + 1) pairs: one cache line per probe. */
 class NumberIndex {
-  private keys = new Float64Array(INITIAL_SLOTS);
-  /** index + 1; 0 = empty */
-  private values = new Int32Array(INITIAL_SLOTS);
+  private table = new Float64Array(INITIAL_SLOTS * 2);
   private count = 0;
 
   get(n: number): number {
-    const mask = this.keys.length - 1;
+    const table = this.table;
+    const mask = (table.length >> 1) - 1;
     for (let slot = mixNumber(n) & mask; ; slot = (slot + 1) & mask) {
-      const v = this.values[slot] as number;
+      const v = table[2 * slot + 1] as number;
       if (v === 0) return -1;
-      if (this.keys[slot] === n) return v - 1;
+      if (table[2 * slot] === n) return v - 1;
     }
   }
 
   set(n: number, index: number): void {
-    if ((this.count + 1) * 2 > this.keys.length) this.grow();
+    if ((this.count + 1) * 4 > this.table.length) this.grow();
     this.insert(n, index);
     this.count++;
   }
 
   bytes(): number {
-    return this.keys.byteLength + this.values.byteLength;
+    return this.table.byteLength;
   }
 
   private insert(n: number, index: number): void {
-    const mask = this.keys.length - 1;
+    const table = this.table;
+    const mask = (table.length >> 1) - 1;
     let slot = mixNumber(n) & mask;
-    while (this.values[slot] !== 0) slot = (slot + 1) & mask;
-    this.keys[slot] = n;
-    this.values[slot] = index + 1;
+    while (table[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+    table[2 * slot] = n;
+    table[2 * slot + 1] = index + 1;
   }
 
   private grow(): void {
-    const { keys, values } = this;
-    this.keys = new Float64Array(keys.length * 2);
-    this.values = new Int32Array(values.length * 2);
-    for (let s = 0; s < keys.length; s++) {
-      if (values[s] !== 0) this.insert(keys[s] as number, (values[s] as number) - 1);
+    const old = this.table;
+    this.table = new Float64Array(old.length * 2);
+    for (let s = 0; s < old.length; s += 2) {
+      if (old[s + 1] !== 0) this.insert(old[s] as number, (old[s + 1] as number) - 1);
     }
   }
 }
@@ -74,9 +73,8 @@ class NumberIndex {
 export class IdDictionary {
   /** index -> id */
   readonly ids: string[] = [];
-  private hashes = new Int32Array(INITIAL_SLOTS / 2);
-  /** index + 1; 0 = empty; load factor at most 1/2 */
-  private slots = new Int32Array(INITIAL_SLOTS);
+  /** (hash, index + 1) pairs; index + 1 = 0 is an empty slot; load factor at most 1/2 */
+  private slots = new Int32Array(INITIAL_SLOTS * 2);
   private numbers: NumberIndex | undefined;
 
   get size(): number {
@@ -86,22 +84,23 @@ export class IdDictionary {
   /** The index of `id`, adding it when new. */
   index(id: string): number {
     const hash = idHash(id) | 0;
-    const mask = this.slots.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
     let slot = hash & mask;
     for (;;) {
-      const v = this.slots[slot] as number;
+      const v = slots[2 * slot + 1] as number;
       if (v === 0) break;
-      if (this.hashes[v - 1] === hash && this.ids[v - 1] === id) return v - 1;
+      if (slots[2 * slot] === hash && this.ids[v - 1] === id) return v - 1;
       slot = (slot + 1) & mask;
     }
     const index = this.ids.length;
-    if ((index + 1) * 2 > this.slots.length) {
+    if ((index + 1) * 4 > slots.length) {
       this.grow();
       return this.add(id, hash);
     }
     this.ids.push(id);
-    this.hashes[index] = hash;
-    this.slots[slot] = index + 1;
+    slots[2 * slot] = hash;
+    slots[2 * slot + 1] = index + 1;
     return index;
   }
 
@@ -120,33 +119,31 @@ export class IdDictionary {
 
   /** Bytes held by the table's typed arrays (the id strings themselves not counted). */
   tableBytes(): number {
-    return (
-      this.hashes.byteLength + this.slots.byteLength + (this.numbers?.bytes() ?? 0) + this.ids.length * 8
-    );
+    return this.slots.byteLength + (this.numbers?.bytes() ?? 0) + this.ids.length * 8;
   }
 
   private add(id: string, hash: number): number {
-    const mask = this.slots.length - 1;
-    let slot = hash & mask;
-    while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
     const index = this.ids.length;
     this.ids.push(id);
-    this.hashes[index] = hash;
-    this.slots[slot] = index + 1;
+    this.place(hash, index);
     return index;
   }
 
+  private place(hash: number, index: number): void {
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
+    let slot = hash & mask;
+    while (slots[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+    slots[2 * slot] = hash;
+    slots[2 * slot + 1] = index + 1;
+  }
+
   private grow(): void {
-    const size = this.slots.length * 2;
-    const hashes = new Int32Array(size / 2);
-    hashes.set(this.hashes);
-    this.hashes = hashes;
-    this.slots = new Int32Array(size);
-    const mask = size - 1;
-    for (let i = 0; i < this.ids.length; i++) {
-      let slot = (hashes[i] as number) & mask;
-      while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
-      this.slots[slot] = i + 1;
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2);
+    for (let s = 0; s < old.length; s += 2) {
+      const v = old[s + 1] as number;
+      if (v !== 0) this.place(old[s] as number, v - 1);
     }
   }
 }

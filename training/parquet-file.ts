@@ -13,6 +13,7 @@ import {
   parquetRead,
   parquetSchema,
   type SchemaElement,
+  type SchemaTree,
 } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { InputInvalidError } from '../src/core/errors.js';
@@ -88,11 +89,54 @@ function hashingBuffer(bytes: PartBytes, size: number): { file: AsyncBuffer; dig
   return { file, digest };
 }
 
+type Numeric = BigInt64Array | Int32Array | Float64Array | Float32Array;
+
+function isNumeric(data: unknown): data is Numeric {
+  return (
+    data instanceof BigInt64Array ||
+    data instanceof Int32Array ||
+    data instanceof Float64Array ||
+    data instanceof Float32Array
+  );
+}
+
+/**
+ * INT64 cells as plain numbers (divided by `divisor`, for time units) when every one is a safe integer,
+ * read through an Int32 view so no BigInt is made per cell; else the cells unchanged.
+ */
+export function int64Numbers(data: BigInt64Array, divisor = 1): Float64Array | BigInt64Array {
+  const words = new Int32Array(data.buffer, data.byteOffset, data.length * 2);
+  const out = new Float64Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const hi = words[2 * i + 1] as number;
+    if (hi > 0x1fffff || hi < -0x200000) return data;
+    out[i] = (hi * 4294967296 + ((words[2 * i] as number) >>> 0)) / divisor;
+  }
+  return out;
+}
+
 /** The cells of rows `[0, rows)` of a row group from the chunks hyparquet handed over. */
 function assemble(chunks: readonly ColumnData[], groupStart: number, rows: number): Cells {
   const only = chunks[0];
   if (chunks.length === 1 && only && only.rowStart === groupStart && only.columnData.length === rows) {
     return only.columnData;
+  }
+  const first = only?.columnData;
+  const contiguous = chunks.every((c, i) => c.rowStart === groupStart + (i === 0 ? 0 : sumBefore(chunks, i)));
+  if (isNumeric(first) && contiguous && chunks.every((c) => c.columnData.constructor === first.constructor)) {
+    const out = new (first.constructor as new (n: number) => Numeric)(rows);
+    let at = 0;
+    for (const chunk of chunks) {
+      const data = chunk.columnData as Numeric;
+      out.set(data.subarray(0, Math.min(data.length, rows - at)) as never, at);
+      at += data.length;
+    }
+    return out;
+  }
+  if (contiguous && chunks.every((c) => Array.isArray(c.columnData))) {
+    const arrays = chunks.map((c) => c.columnData as unknown[]);
+    const joined = (arrays[0] as unknown[]).concat(...arrays.slice(1));
+    return joined.length === rows ? joined : joined.slice(0, rows);
   }
   const out = new Array<unknown>(rows);
   for (const chunk of chunks) {
@@ -103,6 +147,36 @@ function assemble(chunks: readonly ColumnData[], groupStart: number, rows: numbe
     }
   }
   return out;
+}
+
+function sumBefore(chunks: readonly ColumnData[], index: number): number {
+  let sum = 0;
+  for (let i = 0; i < index; i++) sum += (chunks[i] as ColumnData).columnData.length;
+  return sum;
+}
+
+/**
+ * INT64 TIMESTAMP columns lose their annotation before reading, so hyparquet hands over the raw
+ * BigInt64Array instead of a Date (or a parser call) per cell; the unit's divisor to milliseconds is kept.
+ */
+function rawTimeColumns(top: readonly SchemaTree[]): Map<string, number> {
+  const divisors = new Map<string, number>();
+  for (const { element, children } of top) {
+    if (element.type !== 'INT64' || children.length > 0) continue;
+    const unit =
+      element.logical_type?.type === 'TIMESTAMP'
+        ? element.logical_type.unit
+        : element.converted_type === 'TIMESTAMP_MILLIS'
+          ? 'MILLIS'
+          : element.converted_type === 'TIMESTAMP_MICROS'
+            ? 'MICROS'
+            : undefined;
+    if (unit === undefined) continue;
+    divisors.set(element.name, unit === 'MILLIS' ? 1 : unit === 'MICROS' ? 1e3 : 1e6);
+    element.converted_type = undefined;
+    element.logical_type = undefined;
+  }
+  return divisors;
 }
 
 function damaged(part: InputPart, what: string, error: unknown): InputInvalidError {
@@ -124,12 +198,14 @@ export async function openParquet(part: InputPart): Promise<ParquetPart> {
     throw damaged(part, 'is not a readable Parquet file', error);
   }
   const top = parquetSchema(metadata).children;
+  const kinds = top.map((c) => kindOf(c.element, c.children.length > 0));
+  const timeDivisors = rawTimeColumns(top);
   const groupRows = metadata.row_groups.map((g) => Number(g.num_rows));
   const starts = groupRows.map((_, i) => groupRows.slice(0, i).reduce((a, b) => a + b, 0));
   return {
     name: part.name,
     names: top.map((c) => c.element.name),
-    kinds: top.map((c) => kindOf(c.element, c.children.length > 0)),
+    kinds,
     groupRows,
     async readGroup(index, columns) {
       const start = starts[index] as number;
@@ -155,7 +231,10 @@ export async function openParquet(part: InputPart): Promise<ParquetPart> {
         throw damaged(part, `row group ${index} is unreadable`, error);
       }
       const cells = new Map<string, Cells>();
-      for (const [name, list] of chunks) cells.set(name, assemble(list, start, rows));
+      for (const [name, list] of chunks) {
+        const data = assemble(list, start, rows);
+        cells.set(name, data instanceof BigInt64Array ? int64Numbers(data, timeDivisors.get(name)) : data);
+      }
       return { index, start, rows, cells };
     },
     digest,
