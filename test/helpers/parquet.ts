@@ -14,6 +14,7 @@ export interface ParquetSpec {
   rowGroupSize?: number;
   schema?: Parameters<typeof parquetWriteBuffer>[0]['schema'];
   codec?: 'SNAPPY' | 'UNCOMPRESSED';
+  kvMetadata?: { key: string; value?: string }[];
 }
 
 /** The bytes of a Parquet file. */
@@ -23,6 +24,7 @@ export function parquetBytes(spec: ParquetSpec): Uint8Array {
     rowGroupSize: spec.rowGroupSize ?? 1_000_000,
     ...(spec.schema ? { schema: spec.schema } : {}),
     codec: spec.codec ?? 'SNAPPY',
+    ...(spec.kvMetadata ? { kvMetadata: spec.kvMetadata } : {}),
   });
   return new Uint8Array(buffer);
 }
