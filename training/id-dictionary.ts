@@ -7,16 +7,14 @@
  * @module
  */
 import { idHash } from '../src/core/id-hash.js';
+import { fmix32 } from '../src/core/random.js';
 
 const INITIAL_SLOTS = 1024;
 
 function mixNumber(n: number): number {
   const lo = n | 0;
   const hi = Math.floor(n / 4294967296) | 0;
-  let x = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
-  x ^= x >>> 13;
-  x = Math.imul(x, 0xc2b2ae35);
-  return (x ^ (x >>> 16)) >>> 0;
+  return fmix32(lo ^ Math.imul(hi, 0x9e3779b1));
 }
 
 /** Integer id -> index, open addressing over one Float64Array of (key, index + 1) pairs: one cache line per probe. */
