@@ -154,7 +154,7 @@ function extrapolate(
   const efficiency = measured.s1 / (2 * measured.s2);
   console.log(
     `\nExtrapolation (linear in interactions; ${fmt(measured.bytesPerInteraction)} B/interaction peak RSS, ` +
-      `read ${fmt(measured.readRate / 1e6, 2)}M rows/s on one core, ALS efficiency ${fmt(efficiency * 100)}% at 2 threads held for more; 15 iterations):`,
+      `read ${fmt(measured.readRate / 1e6, 2)}M rows per CPU second on one core, ALS efficiency ${fmt(efficiency * 100)}% at 2 threads held for more; 15 iterations):`,
   );
   console.log(
     'interactions  memory    instance (vCPU, GB)        read     s/iteration  15 iterations  ALS arena',
@@ -185,10 +185,15 @@ function extrapolate(
 async function main(): Promise<void> {
   if (options.phase) {
     const input = options.input as string;
+    const cpuStart = process.cpuUsage();
+    const wallStart = performance.now();
     const result =
       options.phase === 'read'
         ? await readPhase(input)
         : await trainPhase(input, Number(options.factors), Number(options.iterations));
+    const cpu = process.cpuUsage(cpuStart);
+    result.cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    result.wallSeconds = (performance.now() - wallStart) / 1000;
     console.log(JSON.stringify(result));
     return;
   }
@@ -220,7 +225,9 @@ async function main(): Promise<void> {
   );
 
   console.log('\nRead (readEvents, one process each):');
-  console.log('format    rows/s        seconds  held B/interaction  peak RSS  peak B/interaction');
+  console.log(
+    'format    rows/s        seconds  rows/CPU s    held B/interaction  peak RSS  peak B/interaction',
+  );
   const reads: Record<string, Record<string, number>> = {};
   for (const [format, input] of [
     ['Parquet', written.parquetDir],
@@ -234,6 +241,7 @@ async function main(): Promise<void> {
         format.padEnd(8),
         fmt(rows / (r.seconds as number)).padStart(12),
         fmt(r.seconds as number, 1).padStart(8),
+        fmt(rows / (r.cpuSeconds as number)).padStart(11),
         fmt((r.heldBytes as number) / rows, 1).padStart(18),
         gb(r.peakRss as number).padStart(9),
         fmt((r.peakRss as number) / rows, 1).padStart(18),
@@ -249,14 +257,15 @@ async function main(): Promise<void> {
   );
   console.log(
     `ALS: ${fmt(t.secondsPerIteration1 as number, 2)} s/iteration at 1 thread, ${fmt(t.secondsPerIteration2 as number, 2)} s at 2 threads; ` +
-      `peak RSS ${gb(t.peakRss as number)} = ${fmt((t.peakRss as number) / (t.rows as number), 1)} B/interaction`,
+      `peak RSS ${gb(t.peakRss as number)} = ${fmt((t.peakRss as number) / (t.rows as number), 1)} B/interaction; ` +
+      `${fmt(t.cpuSeconds as number)} CPU s over ${fmt(t.wallSeconds as number)} s wall (a loaded machine shows CPU s / wall < threads)`,
   );
   const parquetRead = reads.Parquet as Record<string, number>;
   extrapolate(
     {
       n,
       bytesPerInteraction: (t.peakRss as number) / (t.rows as number),
-      readRate: (parquetRead.rows as number) / (parquetRead.seconds as number),
+      readRate: (parquetRead.rows as number) / (parquetRead.cpuSeconds as number),
       s1: t.secondsPerIteration1 as number,
       s2: t.secondsPerIteration2 as number,
       pairs: t.pairs as number,
