@@ -60,7 +60,16 @@ beforeAll(async () => {
   s3 = motoClient();
   for (const bucket of ['lake', 'models']) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   for (const [path, body] of Object.entries(sparkModelFiles(2, USERS, ITEMS))) {
-    await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: `spark/als-2026-12-01/${path}`, Body: body }));
+    // An explicit length: the SDK warns about a body of unknown length for the empty _SUCCESS markers.
+    const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'lake',
+        Key: `spark/als-2026-12-01/${path}`,
+        Body: body,
+        ContentLength: length,
+      }),
+    );
   }
   await s3.send(
     new PutObjectCommand({

@@ -24,7 +24,9 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 }
 
 async function put(key: string, body: string | Uint8Array): Promise<void> {
-  await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: key, Body: body }));
+  // An explicit length: the SDK warns about a body of unknown length for empty markers.
+  const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: key, Body: body, ContentLength: length }));
 }
 
 const header = 'userId,videoId,interactionType,interactionValue,timestamp\n';
