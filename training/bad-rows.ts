@@ -21,13 +21,26 @@ export const BAD_ROW_REASONS = [
 ] as const;
 export type BadRowReason = (typeof BAD_ROW_REASONS)[number];
 
-/** One refused row. `line` is the 1-based line of the file where the row starts (the header is line 1). */
+/**
+ * One refused row. `line` is the 1-based line of the file where the row starts (the header is line 1);
+ * in a Parquet part it is the 1-based row of the file, and `rowGroup` says which row group holds it.
+ */
 export interface BadRow {
   line: number;
   reason: BadRowReason;
   message: string;
   /** The row's fields joined by the delimiter, cut to 200 characters; empty for unparseable rows. */
   text: string;
+  /** The part file, when the input has several. */
+  file?: string;
+  /** 0-based row group of a Parquet part. */
+  rowGroup?: number;
+}
+
+/** Where in a multi-part input a bad row is: the part, and the row group of a Parquet part. */
+export interface RowPlace {
+  file?: string | undefined;
+  rowGroup?: number | undefined;
 }
 
 /** A row refused by a row parser: why, and a message naming the cell. */
@@ -51,7 +64,7 @@ const MAX_TEXT = 200;
 
 /** Collects bad rows while a file streams. */
 export interface BadRowTracker {
-  add(line: number, reason: BadRowReason, message: string, text: string): void;
+  add(line: number, reason: BadRowReason, message: string, text: string, place?: RowPlace): void;
   report(rows: number): BadRowReport;
 }
 
@@ -64,16 +77,19 @@ export function createBadRowTracker(maxExamples: number = DEFAULT_MAX_EXAMPLES):
   const byReason: Partial<Record<BadRowReason, number>> = {};
   let count = 0;
   return {
-    add(line, reason, message, text): void {
+    add(line, reason, message, text, place): void {
       count++;
       byReason[reason] = (byReason[reason] ?? 0) + 1;
       if (examples.length < maxExamples) {
-        examples.push({
+        const example: BadRow = {
           line,
           reason,
           message,
           text: text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) : text,
-        });
+        };
+        if (place?.file !== undefined) example.file = place.file;
+        if (place?.rowGroup !== undefined) example.rowGroup = place.rowGroup;
+        examples.push(example);
       }
     },
     report(rows): BadRowReport {
@@ -100,7 +116,9 @@ export function formatBadRows(file: string, report: BadRowReport): string {
     .join(', ');
   const lines = [`${file}: ${report.count} of ${report.rows} rows bad (${percent(share)}): ${reasons}`];
   for (const e of report.examples) {
-    lines.push(`  line ${e.line}: ${e.message}${e.text === '' ? '' : ` | ${e.text}`}`);
+    const at = e.rowGroup === undefined ? `line ${e.line}` : `row group ${e.rowGroup}, row ${e.line}`;
+    const where = e.file === undefined ? at : `${e.file} ${at}`;
+    lines.push(`  ${where}: ${e.message}${e.text === '' ? '' : ` | ${e.text}`}`);
   }
   if (report.count > report.examples.length) {
     lines.push(`  ... and ${report.count - report.examples.length} more`);

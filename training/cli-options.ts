@@ -161,7 +161,7 @@ function layoutOf(o: ParsedOptions): EventLayout | 'interactions' | 'movielens' 
   const inherit = (ref: ColumnRef | undefined): ColumnRef | undefined =>
     header || typeof ref === 'number' ? ref : undefined;
   const timestamp = columnRef(o.timestampColumn) ?? inherit(named.timestamp);
-  return {
+  const layout: EventLayout = {
     delimiter: o.delimiter === '\\t' ? '\t' : (o.delimiter ?? named.delimiter),
     header,
     user: columnRef(o.userColumn) ?? inherit(named.user) ?? 0,
@@ -171,6 +171,13 @@ function layoutOf(o: ParsedOptions): EventLayout | 'interactions' | 'movielens' 
     timestamp,
     timestampFormat: timestamp === undefined ? undefined : (o.timestampFormat ?? named.timestampFormat),
   };
+  // Type and time columns the options name must be there; those taken over from the named layout are
+  // used when the header has them, so a plain userId,videoId,interactionValue file reads as it is.
+  const stated = { type: o.typeColumn, timestamp: o.timestampColumn };
+  const optional = (['type', 'timestamp'] as const).filter(
+    (role) => stated[role] === undefined && typeof layout[role] === 'string',
+  );
+  return optional.length > 0 ? { ...layout, optional } : layout;
 }
 
 /** A default path as the user would type it: relative to the working directory when it lies below it. */

@@ -6,7 +6,7 @@
 
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { type CsvError, parse } from 'csv-parse';
@@ -17,6 +17,14 @@ export interface CsvStreamResult {
   /** sha256 (hex) of the file's bytes as stored (compressed bytes for `.gz`). */
   sha256: string;
   bytes: number;
+}
+
+/** A CSV held somewhere other than a local path (a part of a directory or an S3 prefix). */
+export interface CsvSource {
+  /** named in errors */
+  name: string;
+  gzip: boolean;
+  chunks(): AsyncIterable<Uint8Array>;
 }
 
 /** Receives the records of a file. Lines are 1-based lines of the (decompressed) text. */
@@ -37,15 +45,19 @@ function newlinesIn(fields: readonly string[]): number {
 }
 
 /**
- * Streams `file` through csv-parse and hands every record to `sink`. A name ending in `.gz` is
- * decompressed on the fly. Fields are trimmed, blank lines and a UTF-8 BOM are skipped, rows of any
+ * Streams `file` through csv-parse and hands every record to `sink`. A path ending in `.gz` (or a
+ * source marked `gzip`) is decompressed on the fly. Fields are trimmed, blank lines and a UTF-8 BOM are skipped, rows of any
  * width are passed on (the caller checks the column count, so it can report the line).
  * @param file - Path of the CSV file.
  * @param delimiter - Field delimiter, e.g. `,` or `\t`.
  * @param sink - Receives records and parse errors in file order.
  * @throws InputInvalidError when the file cannot be read or decompressed.
  */
-export async function streamCsv(file: string, delimiter: string, sink: CsvSink): Promise<CsvStreamResult> {
+export async function streamCsv(
+  file: string | CsvSource,
+  delimiter: string,
+  sink: CsvSink,
+): Promise<CsvStreamResult> {
   const hash = createHash('sha256');
   let bytes = 0;
   const tap = new Transform({
@@ -87,15 +99,17 @@ export async function streamCsv(file: string, delimiter: string, sink: CsvSink):
       }
     }
   };
+  const name = typeof file === 'string' ? file : file.name;
   try {
-    const input = createReadStream(file);
-    if (file.endsWith('.gz')) await pipeline(input, tap, createGunzip(), parser, consume);
+    const input = typeof file === 'string' ? createReadStream(file) : Readable.from(file.chunks());
+    const gzip = typeof file === 'string' ? file.endsWith('.gz') : file.gzip;
+    if (gzip) await pipeline(input, tap, createGunzip(), parser, consume);
     else await pipeline(input, tap, parser, consume);
   } catch (error) {
     if (refusal !== undefined) throw refusal;
     if (error instanceof InputInvalidError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
-    throw new InputInvalidError(`Cannot read ${file}: ${reason}`, { cause: error });
+    throw new InputInvalidError(`Cannot read ${name}: ${reason}`, { cause: error });
   }
   return { sha256: hash.digest('hex'), bytes };
 }

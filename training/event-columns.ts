@@ -1,38 +1,105 @@
 /**
- * Growable typed-array columns for events while a file streams in.
+ * Typed-array columns for events while an input streams in: blocks (4,096 events, doubling up to 2^20),
+ * so growing never copies what is already read, and {@link EventColumns.finish} hands back exact-length columns one at a
+ * time, releasing each column's blocks as it goes (peak: the events plus one column).
  * @module
  */
 
-/** Growable typed columns; doubling keeps appends amortised O(1) without an object per event. */
+const FIRST_BLOCK = 4096;
+const MAX_BLOCK = 1 << 20;
+
+interface Block {
+  user: Int32Array;
+  video: Int32Array;
+  value: Float64Array;
+  type: Int32Array;
+  timestamp: Float64Array;
+}
+
+/** Bytes one event takes in the columns (user, video, value, type, timestamp). */
+export const BYTES_PER_EVENT = 4 + 4 + 8 + 4 + 8;
+
+/** The columns of every event pushed, exactly `count` long. */
+export interface FinishedColumns {
+  user: Int32Array;
+  video: Int32Array;
+  value: Float64Array;
+  type: Int32Array;
+  timestamp: Float64Array;
+}
+
+function newBlock(size: number): Block {
+  return {
+    user: new Int32Array(size),
+    video: new Int32Array(size),
+    value: new Float64Array(size),
+    type: new Int32Array(size),
+    timestamp: new Float64Array(size),
+  };
+}
+
+/** Append-only event columns in blocks; no object per event. */
 export class EventColumns {
   count = 0;
-  user = new Int32Array(1024);
-  video = new Int32Array(1024);
-  value = new Float64Array(1024);
-  type = new Int32Array(1024);
-  timestamp = new Float64Array(1024);
+  private blocks: Block[] = [];
+  private current: Block | undefined;
+  private fill = 0;
+  private capacity = 0;
+  private allocated = 0;
 
   push(user: number, video: number, value: number, type: number, timestamp: number): void {
-    if (this.count === this.user.length) this.grow();
-    const i = this.count++;
-    this.user[i] = user;
-    this.video[i] = video;
-    this.value[i] = value;
-    this.type[i] = type;
-    this.timestamp[i] = timestamp;
+    if (this.fill === this.capacity) {
+      this.capacity = this.capacity === 0 ? FIRST_BLOCK : Math.min(MAX_BLOCK, this.capacity * 2);
+      this.current = newBlock(this.capacity);
+      this.blocks.push(this.current);
+      this.allocated += this.capacity;
+      this.fill = 0;
+    }
+    const b = this.current as Block;
+    const i = this.fill++;
+    b.user[i] = user;
+    b.video[i] = video;
+    b.value[i] = value;
+    b.type[i] = type;
+    b.timestamp[i] = timestamp;
+    this.count++;
   }
 
-  private grow(): void {
-    const size = this.user.length * 2;
-    const widen = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
-      const b = make(size);
-      b.set(a);
-      return b;
+  /** Bytes the blocks take now. */
+  bytes(): number {
+    return this.allocated * BYTES_PER_EVENT;
+  }
+
+  /**
+   * The events as exact-length columns. The blocks are released column by column, so the columns
+   * object is emptied: push nothing after this.
+   */
+  finish(): FinishedColumns {
+    const n = this.count;
+    const blocks = this.blocks;
+    this.blocks = [];
+    this.current = undefined;
+    this.fill = 0;
+    this.capacity = 0;
+    this.allocated = 0;
+    const gather = <K extends keyof Block>(key: K, make: (length: number) => Block[K]): Block[K] => {
+      const out = make(n);
+      let start = 0;
+      for (const block of blocks) {
+        const length = Math.min(block[key].length, n - start);
+        out.set(block[key].subarray(0, length) as never, start);
+        start += length;
+        // Drop this block's column now: the next column's output is allocated while it is gone.
+        block[key] = make(0);
+      }
+      return out;
     };
-    this.user = widen(this.user, (n) => new Int32Array(n));
-    this.video = widen(this.video, (n) => new Int32Array(n));
-    this.value = widen(this.value, (n) => new Float64Array(n));
-    this.type = widen(this.type, (n) => new Int32Array(n));
-    this.timestamp = widen(this.timestamp, (n) => new Float64Array(n));
+    return {
+      user: gather('user', (l) => new Int32Array(l)),
+      video: gather('video', (l) => new Int32Array(l)),
+      value: gather('value', (l) => new Float64Array(l)),
+      type: gather('type', (l) => new Int32Array(l)),
+      timestamp: gather('timestamp', (l) => new Float64Array(l)),
+    };
   }
 }

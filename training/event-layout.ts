@@ -25,7 +25,16 @@ export interface EventLayout {
   type?: ColumnRef;
   timestamp?: ColumnRef;
   timestampFormat?: TimestampFormat;
+  /**
+   * Roles whose named column is used only when the header (or a partition folder) has it; others must be
+   * there. The named `interactions` layout makes type and timestamp optional, so a plain
+   * `userId,videoId,interactionValue` file reads as it is.
+   */
+  optional?: readonly OptionalRole[];
 }
+
+/** Roles a layout may mark optional. */
+export type OptionalRole = 'value' | 'type' | 'timestamp';
 
 /** The named layouts. */
 export const EVENT_LAYOUTS = {
@@ -39,6 +48,7 @@ export const EVENT_LAYOUTS = {
     value: 'interactionValue',
     timestamp: 'timestamp',
     timestampFormat: 'datetime',
+    optional: ['type', 'timestamp'],
   },
   /** MovieLens `u.data`: tab-separated `user item rating timestamp`, no header; value = rating. */
   movielens: {
@@ -65,6 +75,11 @@ export interface ResolvedColumns {
   value: number | undefined;
   type: number | undefined;
   timestamp: number | undefined;
+  /**
+   * Values of Hive partition columns a role names, appended to every row: index `width + j` of a role is
+   * `partitionValues[j]`, where `width` is the row's own field count.
+   */
+  partitionValues: readonly string[];
 }
 
 const ROLES = ['user', 'video', 'value', 'type', 'timestamp'] as const;
@@ -105,44 +120,61 @@ export function resolveLayout(layout: EventLayoutName | EventLayout): EventLayou
   return layout;
 }
 
+/** A partition column of a part: its name and value. */
+export type Partition = readonly [string, string];
+
 /**
- * Finds the layout's columns in a file: by header name, or by index.
+ * Finds the layout's columns in a file: by header name (then among the part's Hive partition
+ * columns), or by index.
  * @param file - Named in errors.
  * @param layout - A resolved layout.
- * @param header - The header row, when the layout has one.
- * @throws InputInvalidError when the header lacks a named column; ConfigInvalidError when an index
- *   lies beyond `columnCount`.
+ * @param header - The header row (Parquet: the column names), when the layout has one.
+ * @param partitions - The part's Hive partition columns.
+ * @throws InputInvalidError when the header lacks a named column that is not optional; ConfigInvalidError
+ *   when an index lies beyond `columnCount`.
  */
 export function resolveColumns(
   file: string,
   layout: EventLayout,
   header: readonly string[] | null,
+  partitions: readonly Partition[] = [],
 ): ResolvedColumns {
   const missing: string[] = [];
-  const find = (ref: ColumnRef | undefined): number | undefined => {
+  const partitionValues: string[] = [];
+  const fromPartition = new Set<number>();
+  const width = header?.length ?? 0;
+  const find = (ref: ColumnRef | undefined, role: (typeof ROLES)[number]): number | undefined => {
     if (ref === undefined || typeof ref === 'number') return ref;
     const at = header?.indexOf(ref) ?? -1;
-    if (at < 0) missing.push(ref);
-    return at;
+    if (at >= 0) return at;
+    const partition = partitions.find(([name]) => name === ref);
+    if (partition !== undefined) {
+      partitionValues.push(partition[1]);
+      fromPartition.add(width + partitionValues.length - 1);
+      return width + partitionValues.length - 1;
+    }
+    if (!(layout.optional as readonly string[] | undefined)?.includes(role)) missing.push(ref);
+    return undefined;
   };
   const columns = {
-    user: find(layout.user) ?? 0,
-    video: find(layout.video) ?? 0,
-    value: find(layout.value),
-    type: find(layout.type),
-    timestamp: find(layout.timestamp),
+    user: find(layout.user, 'user') ?? 0,
+    video: find(layout.video, 'video') ?? 0,
+    value: find(layout.value, 'value'),
+    type: find(layout.type, 'type'),
+    timestamp: find(layout.timestamp, 'timestamp'),
   };
   if (missing.length > 0) {
     throw new InputInvalidError(
       `${file}: header lacks column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (line 1 has: ${header?.join(', ')})`,
     );
   }
-  const minWidth = Math.max(...ROLES.map((role) => columns[role] ?? -1)) + 1;
+  const own = ROLES.map((role) => columns[role] ?? -1).filter((at) => !fromPartition.has(at));
+  const minWidth = Math.max(...own) + 1;
   const columnCount = layout.columnCount ?? header?.length;
   if (columnCount !== undefined && columnCount < minWidth) {
     throw new ConfigInvalidError(
       `Events layout names column ${minWidth - 1} but rows have ${columnCount} columns`,
     );
   }
-  return { columnCount, minWidth, ...columns };
+  return { columnCount, minWidth, ...columns, partitionValues };
 }

@@ -1,7 +1,8 @@
 /**
  * Reading the optional video metadata file
  * (`videoId,title,lengthSeconds,manualTags,likes,views,language`, tags separated by `|`), streamed,
- * into entries aligned with the model's video ids.
+ * into entries aligned with the model's video ids. Like the events, it may be a directory or an `s3://`
+ * prefix of CSV, CSV.gz or Parquet parts (a Parquet `manualTags` may be a list of strings).
  * @module
  */
 
@@ -9,14 +10,18 @@ import { InputInvalidError } from '../src/core/errors.js';
 import type { VideoMeta } from '../src/core/model-data.js';
 import {
   type BadRowReport,
+  type BadRowTracker,
   checkBadRows,
   createBadRowTracker,
   DEFAULT_MAX_BAD_FRACTION,
   DEFAULT_MAX_EXAMPLES,
   type Rejection,
+  type RowPlace,
 } from './bad-rows.js';
 import { streamCsv } from './csv-stream.js';
-import { parseDecimal } from './read-events.js';
+import { type PartRead, parseDecimal } from './event-sink.js';
+import { digestOfParts, type InputOptions, type InputPart, listInputParts } from './input-parts.js';
+import { openParquet } from './parquet-file.js';
 
 /** Separator of the tags inside the `manualTags` cell. */
 export const TAG_SEPARATOR = '|';
@@ -41,6 +46,9 @@ export interface ReadVideosOptions {
   maxBadFraction?: number;
   /** Bad rows kept with line numbers in the report. Default 10. */
   maxExamples?: number;
+  /** S3 client for an `s3://` input (default: the store's standard client). */
+  s3Client?: InputOptions['s3Client'];
+  forcePathStyle?: boolean | undefined;
 }
 
 /** Metadata aligned with the model's videos, and what was left out. */
@@ -53,7 +61,7 @@ export interface VideosRead {
   /** Valid rows for videos the model does not know (no interactions); counted, not kept. */
   unmatched: number;
   bad: BadRowReport;
-  /** sha256 (hex) of the file's bytes. */
+  /** sha256 (hex) of the file's bytes (several parts: see {@link digestOfParts}). */
   sha256: string;
 }
 
@@ -73,38 +81,28 @@ function positions(file: string, header: readonly string[]): Positions {
   return found;
 }
 
-/**
- * Streams a video metadata file and lines its rows up with `videoIds`.
- * @param file - Path of the CSV (a `.gz` name is decompressed on the fly).
- * @param videoIds - The model's video ids; the result is aligned with them.
- * @param options - Delimiter, tag separator and bad-row tolerance.
- * @throws InputInvalidError when the file is unreadable, lacks a `videoId` column, or has more bad rows
- *   than allowed (non-numeric lengths or counts, wrong column count, repeated video ids).
- * @example
- * const videos = await readVideos('data/sample/videos.csv', interactions.videoIds);
- * videos.metadata[0]?.tags; // ['music', 'lofi']
- */
-export async function readVideos(
-  file: string,
-  videoIds: readonly string[],
-  options: ReadVideosOptions = {},
-): Promise<VideosRead> {
-  const delimiter = options.delimiter ?? ',';
-  const separator = options.tagSeparator ?? TAG_SEPARATOR;
-  const index = new Map(videoIds.map((id, i) => [id, i]));
-  const metadata: (VideoMeta | null)[] = videoIds.map(() => null);
-  const firstLine = new Map<string, number>();
-  const bad = createBadRowTracker(options.maxExamples ?? DEFAULT_MAX_EXAMPLES);
-  let columns: Positions | undefined;
-  let rows = 0;
-  let matched = 0;
-  let unmatched = 0;
+/** Metadata collected so far and the rule a row is read by. */
+class VideoRows {
+  readonly metadata: (VideoMeta | null)[];
+  matched = 0;
+  unmatched = 0;
+  private readonly index: Map<string, number>;
+  private readonly firstLine = new Map<string, number>();
 
-  const accept = (f: string[], line: number, c: Positions): Rejection | undefined => {
+  constructor(
+    videoIds: readonly string[],
+    private readonly separator: string,
+  ) {
+    this.index = new Map(videoIds.map((id, i) => [id, i]));
+    this.metadata = videoIds.map(() => null);
+  }
+
+  /** Keeps one row's metadata, or says why it is bad. */
+  accept(f: readonly string[], line: number, c: Positions): Rejection | undefined {
     if (f.length !== c.width) return ['column-count', `expected ${c.width} columns, found ${f.length}`];
     const id = f[c.videoId] as string;
     if (id === '') return ['missing-video', 'missing video id'];
-    const seenAt = firstLine.get(id);
+    const seenAt = this.firstLine.get(id);
     if (seenAt !== undefined) return ['duplicate-video', `video ${id} already described on line ${seenAt}`];
     const cell = (name: Column): string => (c[name] === undefined ? '' : (f[c[name]] as string));
     const numbers: Partial<Record<'lengthSeconds' | 'likes' | 'views', number>> = {};
@@ -119,7 +117,7 @@ export async function readVideos(
       numbers[name] = value;
     }
     const tags = cell('manualTags')
-      .split(separator)
+      .split(this.separator)
       .map((t) => t.trim())
       .filter((t) => t !== '');
     // A fixed key order keeps the metadata JSON stable from run to run.
@@ -130,32 +128,122 @@ export async function readVideos(
     if (cell('language') !== '') meta.language = cell('language');
     if (numbers.likes !== undefined) meta.likes = numbers.likes;
     if (numbers.views !== undefined) meta.views = numbers.views;
-    firstLine.set(id, line);
-    const at = index.get(id);
-    if (at === undefined) unmatched++;
+    this.firstLine.set(id, line);
+    const at = this.index.get(id);
+    if (at === undefined) this.unmatched++;
     else {
-      metadata[at] = meta;
-      matched++;
+      this.metadata[at] = meta;
+      this.matched++;
     }
     return undefined;
-  };
+  }
+}
 
-  const { sha256 } = await streamCsv(file, delimiter, {
-    record(fields, line): void {
-      if (columns === undefined) {
-        columns = positions(file, fields);
-        return;
+async function readCsvVideos(
+  part: InputPart,
+  delimiter: string,
+  videos: VideoRows,
+  bad: BadRowTracker,
+  place: RowPlace | undefined,
+): Promise<PartRead> {
+  let columns: Positions | undefined;
+  let rows = 0;
+  const bytes = await part.open();
+  try {
+    const source = { name: part.name, gzip: part.format === 'csv.gz', chunks: () => bytes.chunks() };
+    const digest = await streamCsv(source, delimiter, {
+      record(fields, line): void {
+        if (columns === undefined) {
+          columns = positions(part.name, fields);
+          return;
+        }
+        rows++;
+        const rejected = videos.accept(fields, line, columns);
+        if (rejected !== undefined) bad.add(line, rejected[0], rejected[1], fields.join(delimiter), place);
+      },
+      parseError(line, message): void {
+        rows++;
+        bad.add(line, 'parse-error', message, '', place);
+      },
+    });
+    return { rows, sha256: digest.sha256, bytes: digest.bytes };
+  } finally {
+    await bytes.close();
+  }
+}
+
+/** A Parquet cell as the CSV text it stands for: lists joined by the tag separator, null as empty. */
+function cellText(v: unknown, separator: string): string {
+  if (v === null || v === undefined) return '';
+  if (Array.isArray(v)) return v.map((x) => cellText(x, separator)).join(separator);
+  return String(v);
+}
+
+async function readParquetVideos(
+  part: InputPart,
+  separator: string,
+  videos: VideoRows,
+  bad: BadRowTracker,
+  place: RowPlace | undefined,
+): Promise<PartRead> {
+  const pq = await openParquet(part);
+  try {
+    const columns = positions(part.name, pq.names);
+    const wanted = VIDEO_COLUMNS.filter((name) => columns[name] !== undefined);
+    let rows = 0;
+    for (let index = 0; index < pq.groupRows.length; index++) {
+      const group = await pq.readGroup(index, wanted);
+      const cells = wanted.map((name) => [columns[name] as number, group.cells.get(name)] as const);
+      for (let i = 0; i < group.rows; i++) {
+        const fields = new Array<string>(pq.names.length).fill('');
+        for (const [at, column] of cells) fields[at] = cellText(column?.[i], separator);
+        const rejected = videos.accept(fields, group.start + i + 1, columns);
+        if (rejected !== undefined) {
+          const text = fields.filter((f) => f !== '').join(',');
+          bad.add(group.start + i + 1, rejected[0], rejected[1], text, { ...place, rowGroup: index });
+        }
       }
-      rows++;
-      const rejected = accept(fields, line, columns);
-      if (rejected !== undefined) bad.add(line, rejected[0], rejected[1], fields.join(delimiter));
-    },
-    parseError(line, message): void {
-      rows++;
-      bad.add(line, 'parse-error', message, '');
-    },
-  });
-  const report = bad.report(rows);
+      rows += group.rows;
+    }
+    return { rows, sha256: pq.digest(), bytes: part.size };
+  } finally {
+    await pq.close();
+  }
+}
+
+/**
+ * Streams a video metadata input and lines its rows up with `videoIds`.
+ * @param file - A CSV file (a `.gz` name is decompressed on the fly), a directory or an `s3://` prefix
+ *   of CSV, CSV.gz or Parquet parts.
+ * @param videoIds - The model's video ids; the result is aligned with them.
+ * @param options - Delimiter, tag separator, bad-row tolerance and the S3 client.
+ * @throws InputInvalidError when the input is unreadable, lacks a `videoId` column, or has more bad rows
+ *   than allowed (non-numeric lengths or counts, wrong column count, repeated video ids).
+ * @example
+ * const videos = await readVideos('data/sample/videos.csv', interactions.videoIds);
+ * videos.metadata[0]?.tags; // ['music', 'lofi']
+ */
+export async function readVideos(
+  file: string,
+  videoIds: readonly string[],
+  options: ReadVideosOptions = {},
+): Promise<VideosRead> {
+  const delimiter = options.delimiter ?? ',';
+  const separator = options.tagSeparator ?? TAG_SEPARATOR;
+  const videos = new VideoRows(videoIds, separator);
+  const bad = createBadRowTracker(options.maxExamples ?? DEFAULT_MAX_EXAMPLES);
+  const parts = await listInputParts(file, options);
+  const reads: { relative: string; read: PartRead }[] = [];
+  for (const part of parts) {
+    const place = parts.length > 1 ? { file: part.name } : undefined;
+    const read =
+      part.format === 'parquet'
+        ? await readParquetVideos(part, separator, videos, bad, place)
+        : await readCsvVideos(part, delimiter, videos, bad, place);
+    reads.push({ relative: part.relative, read });
+  }
+  const report = bad.report(reads.reduce((sum, r) => sum + r.read.rows, 0));
   checkBadRows(file, report, options.maxBadFraction ?? DEFAULT_MAX_BAD_FRACTION);
-  return { file, metadata, matched, unmatched, bad: report, sha256 };
+  const { metadata, matched, unmatched } = videos;
+  return { file, metadata, matched, unmatched, bad: report, sha256: digestOfParts(reads) };
 }

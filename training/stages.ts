@@ -20,9 +20,10 @@ import { formatBadRows } from './bad-rows.js';
 import { openFitCheckpoint } from './checkpoint.js';
 import { type Evaluation, evaluateSplit } from './evaluate.js';
 import { buildInteractions, type Interactions } from './features.js';
-import { readEventsInput, readVideosInput } from './input-files.js';
+import { memoryLine } from './memory.js';
 import { formatMetricsTable, metricsForManifest } from './metrics-table.js';
-import type { EventsRead } from './read-events.js';
+import { type EventsRead, readEvents } from './read-events.js';
+import { readVideos } from './read-videos.js';
 import { type ReportInput, type ReportSplit, renderReport } from './report.js';
 import { HEADLINE_K, REPORT_MAX_K, type TrainingOptions, type TrainingReporter } from './run-options.js';
 import { SPLIT_RULE, type Split, splitHoldout } from './split.js';
@@ -99,10 +100,12 @@ export async function readData(
   options: TrainingOptions,
   reporter: TrainingReporter = {},
 ): Promise<TrainingData> {
-  const events = await readEventsInput(options.interactions, {
+  const s3 = { s3Client: options.s3Client, forcePathStyle: options.forcePathStyle };
+  const events = await readEvents(options.interactions, {
     layout: options.layout,
     weights: options.weights,
     maxBadFraction: options.maxBadRowsRatio,
+    ...s3,
   });
   reporter.info?.(formatBadRows(options.interactions, events.bad));
   const interactions = buildInteractions(events);
@@ -110,9 +113,11 @@ export async function readData(
   reporter.info?.(
     `${interactions.events} events -> ${matrix.indices.length} (user, video) pairs, ${matrix.rows} users x ${matrix.cols} videos`,
   );
+  reporter.info?.(memoryLine(events.count, events.heldBytes));
   if (!options.videos) return { events, interactions, metadata: null };
-  const videos = await readVideosInput(options.videos, interactions.videoIds, {
+  const videos = await readVideos(options.videos, interactions.videoIds, {
     maxBadFraction: options.maxBadRowsRatio,
+    ...s3,
   });
   reporter.info?.(`${options.videos}: metadata for ${videos.matched} of ${matrix.cols} videos`);
   return { events, interactions, metadata: videos.metadata };

@@ -12,6 +12,14 @@ export {
   SAGEMAKER_MODEL_DIR,
   s3Key,
 } from './location.js';
+export {
+  listObjects,
+  type ObjectReader,
+  readObjectRange,
+  STREAM_PART_BYTES,
+  type StoredObject,
+  streamObject,
+} from './objects.js';
 export { openArtifactSource, type SourceOptions } from './open.js';
 export { type PublishOptions, type PublishResult, publishModel } from './publish.js';
 export { DEFAULT_RETRY, isTransientError, type RetryPolicy, withRetry } from './retry.js';

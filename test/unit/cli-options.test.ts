@@ -133,6 +133,7 @@ describe('Function: parseCliOptions', () => {
       type: 'kind',
       timestamp: 'timestamp',
       timestampFormat: 'datetime',
+      optional: ['timestamp'],
     });
   });
 

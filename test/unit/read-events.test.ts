@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,8 @@ describe('Function: readEvents', () => {
       bad: { rows: 6, count: 0, byReason: {}, examples: [] },
       sha256: sha256(file),
       bytes: readFileSync(file).length,
+      parts: 1,
+      heldBytes: expect.any(Number),
     });
   });
 
@@ -255,7 +257,7 @@ describe('Function: readEvents', () => {
 
     expect(error).toBeInstanceOf(InputInvalidError);
     expect(error.message).toMatch(
-      /header lacks columns userId, videoId, interactionValue, interactionType, timestamp \(line 1 has: 196\t242\t3\t881250949\)/,
+      /header lacks columns userId, videoId, interactionValue \(line 1 has: 196\t242\t3\t881250949\)/,
     );
   });
 
@@ -317,6 +319,101 @@ describe('Function: readEvents', () => {
 
     expect({ ...packed, file: plain.file, sha256: plain.sha256, bytes: plain.bytes }).toEqual(plain);
     expect(packed.sha256).toBe(sha256(gz));
+  });
+});
+
+describe('Function: readEvents on plain and multi-part inputs', () => {
+  it('reads a plain userId,videoId,interactionValue file with the default layout', async () => {
+    // Prepare
+    const file = join(scratch, 'plain.csv');
+    writeFileSync(file, 'userId,videoId,interactionValue\nu1,v1,2\nu2,v1,1\nu2,v2,3\n');
+
+    // Act
+    const read = await readEvents(file);
+
+    // Assess
+    expect({
+      userIds: read.userIds,
+      videoIds: read.videoIds,
+      types: read.types,
+      value: Array.from(read.value),
+      type: Array.from(read.type),
+      timestampsNaN: Array.from(read.timestamp).every(Number.isNaN),
+    }).toEqual({
+      userIds: ['u1', 'u2'],
+      videoIds: ['v1', 'v2'],
+      types: [],
+      value: [2, 1, 3],
+      type: [-1, -1, -1],
+      timestampsNaN: true,
+    });
+  });
+
+  it('reads a directory of CSV.gz parts, each with its header, naming part and line of bad rows', async () => {
+    // Prepare
+    const dir = join(scratch, 'gz-parts');
+    mkdirSync(join(dir, 'dt=2026-11-30'), { recursive: true });
+    mkdirSync(join(dir, 'dt=2026-12-01'), { recursive: true });
+    const header = 'userId,videoId,interactionType,interactionValue,timestamp\n';
+    const first = join(dir, 'dt=2026-11-30', 'part-00000.csv.gz');
+    const second = join(dir, 'dt=2026-12-01', 'part-00000.csv.gz');
+    writeFileSync(
+      first,
+      gzipSync(`${header}u1,v1,watch,1,2026-11-30 10:00:00\nu2,v1,watch,x,2026-11-30 11:00:00\n`),
+    );
+    writeFileSync(
+      second,
+      gzipSync(`${header}u2,v2,like,2,2026-12-01 09:00:00\n\nu3,,watch,1,2026-12-01 09:00:00\n`),
+    );
+    writeFileSync(join(dir, '_SUCCESS'), '');
+
+    // Act
+    const read = await readEvents(dir, { maxBadFraction: 0.5 });
+
+    // Assess
+    expect({
+      parts: read.parts,
+      count: read.count,
+      userIds: read.userIds,
+      bytes: read.bytes,
+      bad: read.bad.examples,
+    }).toEqual({
+      parts: 2,
+      count: 2,
+      userIds: ['u1', 'u2'],
+      bytes: readFileSync(first).length + readFileSync(second).length,
+      bad: [
+        {
+          file: first,
+          line: 3,
+          reason: 'bad-value',
+          message: 'value "x" is not a non-negative number',
+          text: 'u2,v1,watch,x,2026-11-30 11:00:00',
+        },
+        {
+          file: second,
+          line: 4,
+          reason: 'missing-video',
+          message: 'missing video id',
+          text: 'u3,,watch,1,2026-12-01 09:00:00',
+        },
+      ],
+    });
+  });
+
+  it('refuses per-type weights when a part has no type column', async () => {
+    // Prepare
+    const file = join(scratch, 'no-type-weights.csv');
+    writeFileSync(file, 'userId,videoId,interactionValue\nu1,v1,1\nu2,v2,1\n');
+
+    // Act
+    const error = await rejection(readEvents(file, { weights: { watch: 1 } }));
+
+    // Assess
+    expect([error.constructor.name, error.message]).toEqual([
+      'ConfigInvalidError',
+      `${file} has no interaction type column for the per-type weights`,
+    ]);
   });
 });
 

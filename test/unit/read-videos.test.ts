@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { InputInvalidError } from '../../src/core/errors.js';
 import { readVideos } from '../../training/read-videos.js';
+import { writeParquet, writeText } from '../helpers/parquet.js';
 
 const fixture = (name: string): string =>
   fileURLToPath(new URL(`../fixtures/videos/${name}`, import.meta.url));
@@ -134,5 +137,53 @@ describe('Function: readVideos', () => {
 
     expect(error).toBeInstanceOf(InputInvalidError);
     expect(error.message).toMatch(/no-id\.csv: header lacks column videoId \(line 1 has: id, title\)/);
+  });
+
+  it('reads a directory of a Parquet part (tags as a list) and a CSV part, with bad rows by place', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'read-videos-'));
+    const parquet = join(dir, 'part-00000.snappy.parquet');
+    writeParquet(parquet, {
+      columns: [
+        { name: 'videoId', data: ['v1', 'v2', 'v3'] },
+        { name: 'title', data: ['One', null, 'Three'] },
+        { name: 'manualTags', data: [['music', 'lofi'], [], ['x']] },
+        { name: 'views', data: [10n, 20n, -1n] },
+      ],
+      schema: [
+        { name: 'root', num_children: 4 },
+        { name: 'videoId', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
+        { name: 'title', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+        { name: 'manualTags', repetition_type: 'OPTIONAL', num_children: 1, converted_type: 'LIST' },
+        { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+        { name: 'element', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
+        { name: 'views', type: 'INT64', repetition_type: 'REQUIRED' },
+      ],
+    });
+    const csv = join(dir, 'part-00001.csv');
+    writeText(csv, 'videoId,title\nv4,Four\nv1,Again\n');
+
+    // Act
+    const videos = await readVideos(dir, ['v1', 'v2', 'v3', 'v4'], { maxBadFraction: 0.5 });
+    rmSync(dir, { recursive: true, force: true });
+
+    // Assess
+    expect({
+      metadata: videos.metadata,
+      matched: videos.matched,
+      bad: videos.bad.examples.map((e) => [e.file, e.rowGroup, e.line, e.message]),
+    }).toEqual({
+      metadata: [
+        { title: 'One', tags: ['music', 'lofi'], views: 10 },
+        { views: 20 },
+        null,
+        { title: 'Four' },
+      ],
+      matched: 3,
+      bad: [
+        [parquet, 0, 3, 'views "-1" is not a non-negative integer'],
+        [csv, undefined, 3, 'video v1 already described on line 1'],
+      ],
+    });
   });
 });

@@ -99,6 +99,9 @@ describe('Function: readData', () => {
       metadata: 5,
       lines: [
         '8 events -> 6 (user, video) pairs, 5 users x 5 videos',
+        expect.stringMatching(
+          /^Memory: [\d.]+ B\/interaction in id tables and event columns; RSS [\d,]+ MB now, [\d,]+ MB at peak \([\d.]+ B\/interaction\)$/,
+        ),
         `${ORIGINAL_VIDEOS}: metadata for 5 of 5 videos`,
       ],
     });
