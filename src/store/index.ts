@@ -3,6 +3,13 @@
  * version, and publishing one. The only part of src/ that talks to S3.
  * @module
  */
+
+export {
+  checkDestination,
+  checkLocalDestination,
+  checkS3Destination,
+  type DestinationCheckOptions,
+} from './destination-check.js';
 export {
   type ModelLocation,
   parseModelUri,
