@@ -109,7 +109,9 @@ describe('Function: dev:lambda (serverless-offline over real HTTP, model in the 
       body: '{"user_id":"u001"}',
     });
     const unknown = await fetch(`${base}/nope`);
-    const malformed = await fetch(`${base}/users/%E0%A4%A/recommendations`, { headers: { 'x-api-key': key } });
+    const malformed = await fetch(`${base}/users/%E0%A4%A/recommendations`, {
+      headers: { 'x-api-key': key },
+    });
     // Assess: the deployed API answers these with our {"error":{...}} shape (GatewayResponses in
     // serverless.yml); serverless-offline does not apply GatewayResponses, and rejects a malformed escape
     // itself (hapi) before the handler, whose 400 would name the parameter.
