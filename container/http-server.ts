@@ -32,6 +32,8 @@ export interface ServerOptions {
   /** answers a request (the route table's pipeline) */
   handle(request: HttpRequest, log: Log): Promise<HttpResponse>;
   docs?: DocsSite | undefined;
+  /** sees every API response (not the docs pages) and how long it took, for the metrics */
+  observe?: ((response: HttpResponse, ms: number) => void) | undefined;
 }
 
 /** A server and how to drain it. */
@@ -128,10 +130,11 @@ export function createHttpServer(options: ServerOptions): HttpServer {
       const started = performance.now();
       const url = req.url ?? '/';
       const attributes = req.headers[CUSTOM_ATTRIBUTES];
-      const respond = (response: HttpResponse, close = closing): void => {
+      const respond = (response: HttpResponse, close = closing, api = true): void => {
         send(res, response, typeof attributes === 'string' ? attributes : undefined, close);
         inFlight--;
         const ms = performance.now() - started;
+        if (api) options.observe?.(response, ms);
         // Every failure and slow request; successes sampled (each line costs ~20 % of a request's CPU).
         if (response.status >= 400 || ms >= SLOW_MS || Math.random() < config.accessLogSample) {
           log.info('request', {
@@ -147,7 +150,7 @@ export function createHttpServer(options: ServerOptions): HttpServer {
       const site = options.docs?.match(req.method ?? 'GET', path);
       if (site) {
         req.resume();
-        respond(site);
+        respond(site, closing, false);
         return;
       }
       readBody(req, config.maxBodyBytes).then(
