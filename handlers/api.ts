@@ -9,8 +9,8 @@ import { routeById } from '../src/api/index.js';
 import { routeContext } from '../src/serving/index.js';
 import { asLog, config, logger } from './environment.js';
 import { type LambdaEnvironment, type LambdaHandler, lambdaHandler } from './http.js';
-import { observability, recordRequest } from './metrics.js';
 import { currentRecommender, modelState } from './model.js';
+import { observability, recordRequest } from './observability.js';
 
 const log = asLog();
 

@@ -13,7 +13,7 @@ import type { Recommender } from '../src/recommender/index.js';
 import { RecommenderCache, runtimeFromConfig } from '../src/serving/index.js';
 import { createS3Client } from '../src/store/index.js';
 import { asLog, config } from './environment.js';
-import { tracer } from './metrics.js';
+import { tracer } from './observability.js';
 
 const log = asLog();
 

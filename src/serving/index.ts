@@ -13,7 +13,7 @@ export {
   modelAgeSeconds,
   modelLine,
   RequestMetrics,
-} from './metrics.js';
+} from './emf.js';
 export { handleFromArtifact, type LoadSettings, loadHandle, type ModelHandle } from './model-handle.js';
 export { RecommenderCache, routeContext, runtimeFromConfig } from './model-view.js';
 export { type OpenSettings, openModel } from './open-model.js';
