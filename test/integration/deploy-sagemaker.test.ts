@@ -535,9 +535,9 @@ describe('Function: deploySageMaker (alarms, autoscaling, guardrails)', () => {
       Dimensions: [{ Name: 'service', Value: ENDPOINT }],
       Threshold: 48 * 3600,
     });
-    expect((alarms[`${ENDPOINT}-5xx-rate`]?.Metrics as { Expression?: string }[]).at(-1)?.Expression).toBe(
-      'IF(invocations > 0, 100 * errors / invocations, 0)',
-    );
+    expect(
+      ((alarms[`${ENDPOINT}-5xx-rate`]?.Metrics ?? []) as { Expression?: string }[]).at(-1)?.Expression,
+    ).toBe('IF(invocations > 0, 100 * errors / invocations, 0)');
     expect(await scaling()).toEqual({
       targets: [[`endpoint/${ENDPOINT}/variant/AllTraffic`, 1, 4]],
       policies: [[`${ENDPOINT}-invocations-per-instance`, 6000, 'SageMakerVariantInvocationsPerInstance']],
