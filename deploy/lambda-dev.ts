@@ -122,7 +122,8 @@ async function main(): Promise<void> {
   const location = parseModelUri(options.model);
   let modelUri = location.uri;
   let emulator: ChildProcess | undefined;
-  const env = serverlessEnv({ LOG_LEVEL: 'info' });
+  // No X-Ray daemon runs here: Powertools Tracer stays off rather than complaining about missing trace data.
+  const env = serverlessEnv({ LOG_LEVEL: 'info', POWERTOOLS_TRACE_ENABLED: 'false' });
   env.AWS_ACCESS_KEY_ID ??= 'local';
   env.AWS_SECRET_ACCESS_KEY ??= 'local';
   if (options.emulator) {
