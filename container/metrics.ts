@@ -5,7 +5,6 @@
  * the supervisor writes the model line (age, load failures) at the same interval.
  * @module
  */
-import type { HttpResponse } from '../src/http/index.js';
 import { UNROUTED } from '../src/http/index.js';
 import {
   type Config,
@@ -14,6 +13,7 @@ import {
   modelLine,
   RequestMetrics,
 } from '../src/serving/index.js';
+import type { Observed } from './http-server.js';
 
 const targetOf = (config: Pick<Config, 'metricsNamespace' | 'metricsService'>): MetricsTarget => ({
   namespace: config.metricsNamespace,
@@ -24,7 +24,7 @@ const linesOf = (lines: readonly string[]): string => (lines.length === 0 ? '' :
 
 /** A request thread's metrics: `observe` each response, lines written every interval and on `flush`. */
 export interface ThreadMetrics {
-  observe: ((response: HttpResponse, ms: number) => void) | undefined;
+  observe: ((response: Observed, ms: number) => void) | undefined;
   /** writes what was recorded since the last line (shutdown), and stops the timer */
   stop(): void;
 }

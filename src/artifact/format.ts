@@ -125,8 +125,8 @@ export const indexSchema = z.discriminatedUnion('kind', [
 ]);
 export type IndexInfo = z.infer<typeof indexSchema>;
 
-export const manifestSchema = z.object({
-  formatVersion: z.literal(FORMAT_VERSION),
+/** The fields every format version's manifest has, whatever its files. */
+export const manifestHeader = {
   version: versionIdSchema,
   createdAt: z.iso.datetime(),
   params: alsParamsSchema,
@@ -134,6 +134,11 @@ export const manifestSchema = z.object({
   /** free-form evaluation results (e.g. precision@10 for ALS and the baseline) */
   metrics: z.record(z.string(), z.unknown()),
   dataset: z.object({ digest: z.string().min(1) }),
+};
+
+export const manifestSchema = z.object({
+  formatVersion: z.literal(FORMAT_VERSION),
+  ...manifestHeader,
   items: z.object({
     file: z.literal(ITEMS_FILE),
     bytes: count,

@@ -61,8 +61,8 @@ async function tryItOut(
   const live = operation.locator('.live-responses-table .response');
   await live.first().waitFor({ timeout: 15_000 });
   return {
-    status: (await live.locator('.response-col_status').first().innerText()).trim(),
-    body: await live.locator('.response-col_description pre').first().innerText(),
+    status: ((await live.locator('.response-col_status').first().textContent()) ?? '').trim(),
+    body: (await live.locator('.response-col_description pre').first().textContent()) ?? '',
   };
 }
 

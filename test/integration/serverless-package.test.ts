@@ -46,7 +46,7 @@ const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:recommender-ops';
 const OPERATIONS = [
   'provisionedConcurrency=2',
   'reservedConcurrency=20',
-  'alarmTopicArn=' + TOPIC,
+  `alarmTopicArn=${TOPIC}`,
   'alarmLatencyP99Ms=800',
 ];
 
