@@ -1,8 +1,9 @@
 /**
- * The typed client (client/index.ts, openapi-fetch over the generated types) against the container's
- * server as a real process.
+ * The typed client (client/index.ts, openapi-fetch over the generated types) and the README's Python
+ * snippet against the container's server as a real process.
  */
-import { mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,5 +63,33 @@ describe('Function: createRecommenderClient', () => {
       status: 404,
       error: { error: { code: 'UNKNOWN_USER', message: 'Unknown user: nobody' } },
     });
+  });
+});
+
+/** The README's Python client, pointed at `url`. */
+function readmePython(url: string): string {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const block = /```python\n([\s\S]*?)```/.exec(readme)?.[1];
+  if (block === undefined) throw new Error('README.md has no Python block');
+  return block.replaceAll('http://localhost:8080', url);
+}
+
+describe('README: the Python client', () => {
+  it('gets recommendations and the popular fallback, and raises our error body as RuntimeError', () => {
+    // Prepare
+    const script = `${readmePython(server.url)}
+try:
+    recommend("${server.url}", {"user_id": "nobody"})
+except RuntimeError as e:
+    print(json.dumps(e.args[0], separators=(",", ":")))
+`;
+    // Act
+    const lines = execFileSync('python3', ['-c', script], { encoding: 'utf8' }).trim().split('\n');
+    // Assess
+    expect(lines).toEqual([
+      expect.stringContaining("'userId': 'u001', 'recommendations': [{'videoId': 'v004', 'score': 1.25}"),
+      expect.stringContaining("'source': 'popular'"),
+      JSON.stringify({ code: 'UNKNOWN_USER', message: 'Unknown user: nobody' }),
+    ]);
   });
 });

@@ -51,7 +51,10 @@ const OPERATIONS = [
 ];
 
 /** `npm run deploy:lambda -- --dry-run ...args`, inside a network namespace of its own when possible. */
-function dryRun(args: string[]): { status: number | null; output: string; offline: boolean } {
+function dryRun(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { status: number | null; output: string; offline: boolean } {
   // Inside a network namespace of its own (no interfaces but loopback) the run also proves that
   // packaging is offline.
   const offline = spawnSync('unshare', ['-rn', 'true']).status === 0;
@@ -59,6 +62,7 @@ function dryRun(args: string[]): { status: number | null; output: string; offlin
   const result = spawnSync(offline ? 'unshare' : cli[0]!, offline ? ['-rn', ...cli] : cli.slice(1), {
     cwd: ROOT,
     encoding: 'utf8',
+    env,
   });
   return { status: result.status, output: `${result.stdout}${result.stderr}`, offline };
 }
@@ -421,10 +425,13 @@ describe('Function: runLambdaDeploy --dry-run (serverless package + cfn-lint, of
   });
 
   it('with the default parameters the template passes cfn-lint too, and the dry run leaves no temporary folder', () => {
-    // Prepare
-    const before = readdirSync(tmpdir()).filter((name) => name.startsWith('sls-dry-run-'));
+    // Prepare: a temporary directory of its own (the machine's is shared with other processes).
+    const temp = mkdtempSync(join(tmpdir(), 'dry-run-tmp-'));
     // Act
-    const plain = dryRun(['--stage', 'plain', '--s3', 's3://example-models/recommender']);
+    const plain = dryRun(['--stage', 'plain', '--s3', 's3://example-models/recommender'], {
+      ...process.env,
+      TMPDIR: temp,
+    });
     // Assess
     expect({ status: plain.status, lint: plain.output.includes('cfn-lint: no errors, no warnings') }).toEqual(
       {
@@ -432,7 +439,9 @@ describe('Function: runLambdaDeploy --dry-run (serverless package + cfn-lint, of
         lint: true,
       },
     );
-    expect(readdirSync(tmpdir()).filter((name) => name.startsWith('sls-dry-run-'))).toEqual(before);
+    // tsx-<uid> is tsx's own compile cache, there after any `tsx` run.
+    expect(readdirSync(temp).filter((name) => !name.startsWith('tsx-'))).toEqual([]);
+    rmSync(temp, { recursive: true, force: true });
   });
 
   it('requires an API key on the recommendation routes and leaves /ping open', () => {
