@@ -3,7 +3,7 @@
  *
  * The container server as it ships (the production bundle, a real process, access log sampled as
  * configured) next to its anchor, measured in the same run: a bare `node:http` cluster that answers a
- * fixed 10-item JSON (bench/bare-node-http.ts). wrk, 2 load threads, 32 connections, random known
+ * fixed 10-item JSON (bench/bare-node-http.ts), and against itself with the metrics off. wrk, 2 load threads, 32 connections, random known
  * users, k = 10, the contenders alternating round after round so other load on the machine hits both
  * alike; prints each round, the medians and the ratios (target: at least 60 % of the anchor's req/s,
  * p99 at most 2x its p99).
@@ -124,8 +124,19 @@ async function throughput(bundle: string, model: { dir: string; label: string })
   const contenders = {
     'bare node:http': () =>
       startServer([join(ROOT, 'bench/bare-node-http.ts'), '{PORT}', options.workers], {}),
+    // Metrics flushed every second: the recording on every request plus the most frequent flush.
     [`ours (${options.workers} threads)`]: () =>
-      startServer([bundle, 'serve'], { MODEL_URI: model.dir, WORKERS: options.workers }),
+      startServer([bundle, 'serve'], {
+        MODEL_URI: model.dir,
+        WORKERS: options.workers,
+        METRICS_INTERVAL_SECONDS: '1',
+      }),
+    'ours, metrics off': () =>
+      startServer([bundle, 'serve'], {
+        MODEL_URI: model.dir,
+        WORKERS: options.workers,
+        METRICS_INTERVAL_SECONDS: '0',
+      }),
   };
   const results: Record<string, LoadResult[]> = {};
   console.log(
@@ -142,13 +153,16 @@ async function throughput(bundle: string, model: { dir: string; label: string })
       console.log(`  round ${round}  ${name.padEnd(20)} ${fmt(result)}  load ${loadavg()[0]?.toFixed(1)}`);
     }
   }
-  const [anchor, ours] = Object.values(results) as [LoadResult[], LoadResult[]];
+  const [anchor, ours, off] = Object.values(results) as [LoadResult[], LoadResult[], LoadResult[]];
   const med = (rs: LoadResult[], key: keyof LoadResult) => median(rs.map((r) => r[key]));
   console.log(
     `  median  anchor ${med(anchor, 'rps').toFixed(0)} req/s p99 ${med(anchor, 'p99').toFixed(2)} ms | ours ${med(ours, 'rps').toFixed(0)} req/s p99 ${med(ours, 'p99').toFixed(2)} ms`,
   );
   console.log(
     `  ratio   req/s ${((100 * med(ours, 'rps')) / med(anchor, 'rps')).toFixed(0)} % of the anchor (target >= 60 %), p99 ${(med(ours, 'p99') / med(anchor, 'p99')).toFixed(2)}x (target <= 2x)`,
+  );
+  console.log(
+    `  metrics on / off: req/s ${med(ours, 'rps').toFixed(0)} / ${med(off, 'rps').toFixed(0)} (${((100 * med(ours, 'rps')) / med(off, 'rps')).toFixed(1)} %), p99 ${med(ours, 'p99').toFixed(2)} / ${med(off, 'p99').toFixed(2)} ms`,
   );
 }
 

@@ -34,7 +34,12 @@ export interface ServerOptions {
   /** answers a request (the route table's pipeline) */
   handle(request: HttpRequest, log: Log): Promise<HttpResponse>;
   docs?: DocsSite | undefined;
+  /** sees every API response (not the docs pages; a 499 or 500 when none was sent) and its time, for the metrics */
+  observe?: ((response: Observed, ms: number) => void) | undefined;
 }
+
+/** What the metrics see of a response. */
+export type Observed = Pick<HttpResponse, 'status' | 'meta'>;
 
 /** A server and how to drain it. */
 export interface HttpServer {
@@ -138,10 +143,13 @@ export function createHttpServer(options: ServerOptions): HttpServer {
       // Failures are logged with the id the access line carries; the child exists only if one is.
       const reqLog = lazyChild(log, () => ({ reqId: idOf() }));
       let answered = false;
-      const finish = (status: number): void => {
+      // `metered`: an answer of the API (not the docs site), counted in the metrics.
+      const finish = (response: Observed, metered = true): void => {
+        const { status } = response;
         answered = true;
         inFlight--;
         const ms = performance.now() - started;
+        if (metered) options.observe?.(response, ms);
         // Every failure and slow request; successes sampled (each line costs ~20 % of a request's CPU).
         if (status >= 400 || ms >= SLOW_MS || Math.random() < config.accessLogSample) {
           log.info('request', {
@@ -153,16 +161,16 @@ export function createHttpServer(options: ServerOptions): HttpServer {
           });
         }
       };
-      const respond = (response: HttpResponse, close = closing): void => {
+      const respond = (response: HttpResponse, close = closing, metered = true): void => {
         if (answered) return;
         send(res, response, typeof attributes === 'string' ? attributes : undefined, close);
-        finish(response.status);
+        finish(response, metered);
       };
       const { path, query } = splitUrl(url);
       const site = options.docs?.match(req.method ?? 'GET', path);
       if (site) {
         req.resume();
-        respond(site);
+        respond(site, closing, false);
         return;
       }
       readBody(req, config.maxBodyBytes)
@@ -174,7 +182,7 @@ export function createHttpServer(options: ServerOptions): HttpServer {
           (error: unknown) => {
             // A client gone mid-body is not our failure: nothing to answer, 499 in the access line.
             if (req.destroyed && !(error instanceof RecommenderError)) {
-              if (!answered) finish(CLIENT_CLOSED);
+              if (!answered) finish({ status: CLIENT_CLOSED });
               return;
             }
             // A body left unread means the connection cannot carry another request.
@@ -186,7 +194,7 @@ export function createHttpServer(options: ServerOptions): HttpServer {
           reqLog.error('request failed', { error });
           if (answered) return;
           res.destroy();
-          finish(500);
+          finish({ status: 500 });
         });
     },
   );

@@ -9,6 +9,8 @@ import type { LogBatch } from './log.js';
 /** What a request thread starts with. */
 export interface ThreadData {
   slot: number;
+  /** request threads in this process (Batch Transform's MaxConcurrentTransforms) */
+  threads: number;
   config: Config;
   /** Int32 words: [0] the active model generation; [1 + slot] each thread's heartbeat */
   control: SharedArrayBuffer;

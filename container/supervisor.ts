@@ -18,6 +18,7 @@ import { errorFields, type Log } from '../src/core/log.js';
 import { errorResponse } from '../src/http/index.js';
 import { type Config, type ModelHandle, type ModelRuntime, runtimeFromConfig } from '../src/serving/index.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
+import { modelMetrics } from './metrics.js';
 import { ACTIVE, type FromThread, heartbeatWord, type ThreadData, type ToThread } from './protocol.js';
 
 /** A thread that has not beaten for this long is stuck and is replaced. */
@@ -196,6 +197,7 @@ class SupervisorState {
   spawn(slot: number, failedStarts: number): void {
     const data: ThreadData = {
       slot,
+      threads: this.options.threads,
       config: this.config,
       control: this.control,
       models: [...this.models]
@@ -361,6 +363,8 @@ export async function startSupervisor(config: Config, options: SupervisorOptions
     new SharedArrayBuffer(4 * (1 + options.threads)),
   );
   runtime.onSwap((handle) => state.swap(handle));
+  const stopModelMetrics = modelMetrics(config, runtime, options.writeLines);
+  void state.done.then(stopModelMetrics);
   state.startWatchdog();
   void runtime.start();
   return {

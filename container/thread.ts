@@ -7,7 +7,7 @@
  */
 import type { Server } from 'node:http';
 import { parentPort } from 'node:worker_threads';
-import { ROUTES } from '../src/api/index.js';
+import { executionParameters, ROUTES } from '../src/api/index.js';
 import { ModelNotLoadedError } from '../src/core/errors.js';
 import { errorFields } from '../src/core/log.js';
 import { handleRequest, Router } from '../src/http/index.js';
@@ -15,6 +15,7 @@ import { type Config, type ModelHandle, RecommenderCache, routeContext } from '.
 import { docsSite } from './docs.js';
 import { createHttpServer } from './http-server.js';
 import { createLogger, pinoLog, threadLogDestination } from './log.js';
+import { threadMetrics } from './metrics.js';
 import { ACTIVE, type FromThread, heartbeatWord, type ThreadData, type ToThread } from './protocol.js';
 
 const post = (message: FromThread): void => parentPort?.postMessage(message);
@@ -48,19 +49,24 @@ export function runThread(data: ThreadData): void {
   };
   for (const model of data.models) open(model.generation, model.handle);
 
-  const ctx = routeContext(config, log, () => {
-    const handle = handles.get(Atomics.load(control, ACTIVE));
-    // Threads listen only once they hold the active version, so this is a guard, not a state clients see.
-    return handle
-      ? cache.get(handle)
-      : new ModelNotLoadedError('No model is active in this thread yet', { expose: true });
-  });
+  const ctx = {
+    ...routeContext(config, log, () => {
+      const handle = handles.get(Atomics.load(control, ACTIVE));
+      // Threads listen only once they hold the active version, so this is a guard, not a state clients see.
+      return handle
+        ? cache.get(handle)
+        : new ModelNotLoadedError('No model is active in this thread yet', { expose: true });
+    }),
+    execution: executionParameters(data.threads),
+  };
+  const metrics = threadMetrics(config, (text) => destination.write(text));
   const router = new Router(ROUTES.filter((r) => r.targets.includes('container')));
   const http = createHttpServer({
     config,
     log,
     handle: (request, requestLog) => handleRequest(ctx, router, request, requestLog),
     docs: docsSite({ maxK: config.maxK, maxBatch: config.maxBatch }),
+    observe: metrics.observe,
   });
   const beat = setInterval(() => Atomics.add(control, heartbeatWord(slot), 1), 500);
 
@@ -83,6 +89,7 @@ export function runThread(data: ThreadData): void {
       case 'shutdown':
         clearInterval(beat);
         void http.drain(message.deadline).finally(() => {
+          metrics.stop();
           destination.flush();
           parentPort?.close();
         });

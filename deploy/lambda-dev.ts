@@ -1,5 +1,5 @@
 /**
- * `npm run dev:lambda [-- --model artifacts] [--emulator] [--port 3000] [--stage dev]`
+ * `npm run dev:lambda [-- --model artifacts] [--emulator] [--port 3000] [--lambda-port 3002] [--stage dev]`
  *
  * The Lambda handlers over real HTTP on localhost through serverless-offline (API Gateway emulation:
  * same paths under /<stage>, same API-key check, the real esbuild bundles), so `curl` works as against
@@ -22,6 +22,17 @@ import { ROOT, SERVERLESS_BIN, serverlessEnv } from './lambda-package.js';
 
 const EMULATOR_BUCKET = 'dev-models';
 const EMULATOR_PREFIX = 'recommender';
+
+/** Resolves when `port` can be bound on localhost, rejects with a message saying who needs it otherwise. */
+export function checkPortFree(port: number, role: string): Promise<void> {
+  return new Promise((done, fail) => {
+    const server = createServer()
+      .once('error', (error: NodeJS.ErrnoException) =>
+        fail(new Error(`port ${port} (${role}) is not free: ${error.code ?? error.message}`)),
+      )
+      .listen(port, 'localhost', () => server.close(() => done()));
+  });
+}
 
 async function freePort(): Promise<number> {
   return new Promise((done, fail) => {
@@ -95,15 +106,24 @@ async function main(): Promise<void> {
       '--emulator',
       'publish the local model to a local S3 emulator (moto_server) and serve it from there',
     )
-    .option('--port <n>', 'HTTP port', '3000')
+    .option('--port <n>', 'HTTP port of the API', '3000')
+    .option('--lambda-port <n>', "serverless-offline's Lambda invoke endpoint (default: --port + 2)")
     .option('--stage <name>', 'stage: the first path segment, as on API Gateway', 'dev')
     .parse(process.argv)
-    .opts<{ model: string; emulator?: boolean; port: string; stage: string }>();
+    .opts<{ model: string; emulator?: boolean; port: string; lambdaPort?: string; stage: string }>();
+  const port = Number(options.port);
+  const lambdaPort = Number(options.lambdaPort ?? port + 2);
+  await checkPortFree(port, '--port, the API');
+  await checkPortFree(
+    lambdaPort,
+    `serverless-offline's Lambda invoke endpoint, ${options.lambdaPort ? '--lambda-port' : '--port + 2'}; pass --lambda-port N to move it`,
+  );
 
   const location = parseModelUri(options.model);
   let modelUri = location.uri;
   let emulator: ChildProcess | undefined;
-  const env = serverlessEnv({ LOG_LEVEL: 'info' });
+  // No X-Ray daemon runs here: Powertools Tracer stays off rather than complaining about missing trace data.
+  const env = serverlessEnv({ LOG_LEVEL: 'info', POWERTOOLS_TRACE_ENABLED: 'false' });
   env.AWS_ACCESS_KEY_ID ??= 'local';
   env.AWS_SECRET_ACCESS_KEY ??= 'local';
   if (options.emulator) {
@@ -125,10 +145,9 @@ async function main(): Promise<void> {
     console.log(`S3 emulator on ${started.endpoint}; model published to ${modelUri}`);
   }
 
-  const port = Number(options.port);
   const args = [SERVERLESS_BIN, 'offline', 'start', '--stage', options.stage, '--httpPort', String(port)];
   // --localEnvironment hands this environment (S3 emulator settings) to the handlers, as Lambda would its own.
-  args.push('--lambdaPort', String(port + 2), '--localEnvironment');
+  args.push('--lambdaPort', String(lambdaPort), '--localEnvironment');
   args.push('--param=modelBucket=local', '--param=modelPrefix=local', `--param=modelUri=${modelUri}`);
   const offline = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const base = `http://localhost:${port}/${options.stage}`;

@@ -5,8 +5,9 @@
  * @module
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inflateRawSync } from 'node:zlib';
@@ -74,14 +75,30 @@ export function serverlessEnv(extra: Record<string, string> = {}): NodeJS.Proces
 }
 
 /**
- * Runs `serverless <args>` in the project root.
+ * Runs `serverless <args>` in the project root, with a temporary directory of its own that is removed
+ * afterwards (serverless-esbuild leaves a staging folder per function zip in it).
  * @param options.capture - return stdout instead of passing it through
  * @param options.isolateNetwork - run inside `unshare -rn` (a network namespace with no interfaces)
  * @returns exit status and captured output
  */
-export function runServerless(
+export async function runServerless(
   args: string[],
   options: { capture?: boolean; env?: NodeJS.ProcessEnv; isolateNetwork?: boolean } = {},
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  const scratch = mkdtempSync(join(tmpdir(), 'sls-tmp-'));
+  try {
+    return await spawnServerless(args, {
+      ...options,
+      env: { ...(options.env ?? serverlessEnv()), TMPDIR: scratch },
+    });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function spawnServerless(
+  args: string[],
+  options: { capture?: boolean; env: NodeJS.ProcessEnv; isolateNetwork?: boolean },
 ): Promise<{ status: number; stdout: string; stderr: string }> {
   const command = options.isolateNetwork ? 'unshare' : process.execPath;
   const argv = options.isolateNetwork
@@ -90,7 +107,7 @@ export function runServerless(
   return new Promise((resolve, reject) => {
     const child = spawn(command, argv, {
       cwd: ROOT,
-      env: options.env ?? serverlessEnv(),
+      env: options.env,
       stdio: ['ignore', options.capture ? 'pipe' : 'inherit', options.capture ? 'pipe' : 'inherit'],
     });
     let stdout = '';

@@ -8,12 +8,12 @@
  * @module
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
-import { ArtifactInvalidError, ModelNotLoadedError } from '../src/core/errors.js';
+import { ArtifactInvalidError, ConfigInvalidError, ModelNotLoadedError } from '../src/core/errors.js';
 import { loadConfig } from '../src/serving/index.js';
 import { createS3Client, fetchVersion, openArtifactSource, parseModelUri } from '../src/store/index.js';
 import {
@@ -25,6 +25,7 @@ import {
   serverlessArgs,
   type Target,
 } from './lambda-package.js';
+import { validateParams } from './lambda-params.js';
 
 /** The options of one run. */
 export interface LambdaDeployOptions {
@@ -36,6 +37,8 @@ export interface LambdaDeployOptions {
   remove: boolean;
   /** extra serverless.yml parameters, `name=value` */
   params: string[];
+  /** --dry-run: keep the package here (default: a temporary directory, removed afterwards) */
+  packageDir?: string | undefined;
 }
 
 /** Stands in for --s3 where no model is read (--dry-run, --remove): serverless.yml still needs the params. */
@@ -53,9 +56,14 @@ export function parseArgs(argv: readonly string[]): LambdaDeployOptions {
     .option('--remove', 'remove the stack of --stage', false)
     .option(
       '--param <name=value...>',
-      'more serverless.yml parameters (modelRefreshSeconds, quotaPerDay, ...)',
+      'more serverless.yml parameters (modelRefreshSeconds, quotaPerDay, provisionedConcurrency, ...; README)',
       [],
     )
+    .option(
+      '--canary <percent>',
+      'a new version takes this share of traffic first (= --param canaryPercent=N)',
+    )
+    .option('--package-dir <dir>', 'with --dry-run: write the package here and keep it')
     .exitOverride()
     .parse(argv, { from: 'user' });
   const o = program.opts<{
@@ -66,6 +74,8 @@ export function parseArgs(argv: readonly string[]): LambdaDeployOptions {
     dryRun: boolean;
     remove: boolean;
     param: string[];
+    canary?: string;
+    packageDir?: string;
   }>();
   return {
     stage: o.stage,
@@ -74,7 +84,8 @@ export function parseArgs(argv: readonly string[]): LambdaDeployOptions {
     train: o.train,
     dryRun: o.dryRun,
     remove: o.remove,
-    params: o.param,
+    params: o.canary === undefined ? o.param : [...o.param, `canaryPercent=${o.canary}`],
+    packageDir: o.packageDir,
   };
 }
 
@@ -93,9 +104,26 @@ export function targetOf(options: LambdaDeployOptions, s3 = options.s3 ?? PLACEH
   };
 }
 
-/** `serverless package` into a temporary directory, then cfn-lint; true when both are clean. */
-export async function dryRun(target: Target, log: (line: string) => void): Promise<boolean> {
-  const outDir = mkdtempSync(join(tmpdir(), 'sls-dry-run-'));
+/**
+ * `serverless package` then cfn-lint; true when both are clean. The package goes to `packageDir` (kept)
+ * or to a temporary directory that is removed afterwards, whatever the outcome.
+ */
+export async function dryRun(
+  target: Target,
+  log: (line: string) => void,
+  packageDir?: string,
+): Promise<boolean> {
+  if (packageDir) mkdirSync(packageDir, { recursive: true });
+  const outDir = packageDir ?? mkdtempSync(join(tmpdir(), 'sls-dry-run-'));
+  try {
+    return await packageAndLint(target, outDir, log);
+  } finally {
+    if (packageDir) log(`package written to ${outDir}`);
+    else rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+async function packageAndLint(target: Target, outDir: string, log: (line: string) => void): Promise<boolean> {
   const { bundles } = await packageService({ ...target, outDir });
   for (const b of bundles) {
     log(
@@ -108,7 +136,6 @@ export async function dryRun(target: Target, log: (line: string) => void): Promi
       ? 'cfn-lint: no errors, no warnings'
       : `cfn-lint failed (exit ${lint.status}):\n${lint.output}`,
   );
-  log(`package written to ${outDir}`);
   return lint.status === 0;
 }
 
@@ -184,7 +211,9 @@ export async function runLambdaDeploy(
   options: LambdaDeployOptions,
   log: (line: string) => void,
 ): Promise<number> {
-  if (options.dryRun) return (await dryRun(targetOf(options), log)) ? 0 : 1;
+  // Every parameter is checked before serverless runs (a typo would otherwise pass silently).
+  validateParams(options.params);
+  if (options.dryRun) return (await dryRun(targetOf(options), log, options.packageDir)) ? 0 : 1;
   if (options.remove) {
     log(`removing stack video-recommender-${options.stage} in ${options.region}`);
     return (await runServerless(['remove', ...serverlessArgs(targetOf(options))])).status === 0 ? 0 : 1;
@@ -250,7 +279,7 @@ async function main(): Promise<void> {
     process.exitCode = await runLambdaDeploy(options, (line) => console.log(line));
   } catch (error) {
     console.error(`deploy:lambda failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
+    process.exitCode = error instanceof ConfigInvalidError ? 2 : 1;
   }
 }
 

@@ -9,7 +9,8 @@ import { routeById } from '../src/api/index.js';
 import { routeContext } from '../src/serving/index.js';
 import { asLog, config, logger } from './environment.js';
 import { type LambdaEnvironment, type LambdaHandler, lambdaHandler } from './http.js';
-import { currentRecommender } from './model.js';
+import { currentRecommender, modelState } from './model.js';
+import { observability, recordRequest } from './observability.js';
 
 const log = asLog();
 
@@ -22,6 +23,11 @@ const environment: LambdaEnvironment = {
   },
   injectContext: () => injectLambdaContext(logger, { resetKeys: true }),
   appendKeys: (keys) => logger.appendKeys(keys),
+  observe(route, status, ms, answers) {
+    const { model, loadFailures } = modelState();
+    recordRequest(route.id, status, ms, answers, model, loadFailures);
+  },
+  outer: observability,
 };
 
 export const ping: LambdaHandler = lambdaHandler(routeById('ping'), environment);

@@ -13,7 +13,10 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import {
+  type AnswerCounts,
+  answerCounts,
   forbiddenKey,
+  NO_ANSWERS,
   parseJsonBody,
   type Route,
   type RouteContext,
@@ -73,6 +76,8 @@ export function normaliseError(error: unknown): unknown {
 
 /** The formats the guard negotiated for an event, read by the route. */
 const formats = new WeakMap<object, { request: InvocationFormat; response: InvocationFormat }>();
+/** What each event's answer held, for the metrics. */
+const answered = new WeakMap<object, AnswerCounts>();
 
 /**
  * Checks a body route's request before the parser sees it: 413 above `maxBytes`, 415 and 406 from
@@ -114,14 +119,19 @@ export function bodyGuard(
   };
 }
 
-/** The error mapper (middy `onError`) and the access log: one line per request with both request ids. */
+/**
+ * The error mapper (middy `onError`) and the access log: one line per request with both request ids;
+ * `observe` sees each request's status, time and answers (the metrics).
+ */
 export function errorsAndAccessLog(
   log: Log,
   appendKeys: (keys: Record<string, unknown>) => void,
+  observe?: (status: number, ms: number, answers: AnswerCounts) => void,
 ): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   const started = new WeakMap<object, number>();
   const access = (event: APIGatewayProxyEvent, context: object, status: number): void => {
     const ms = performance.now() - (started.get(context) ?? performance.now());
+    observe?.(status, ms, answered.get(event) ?? NO_ANSWERS);
     log.info('request', {
       method: event.httpMethod,
       path: event.path,
@@ -161,7 +171,9 @@ export async function runRoute(
     body: jsonLines ? (event.body ?? '') : (event.body as unknown),
     format: jsonLines ? 'jsonlines' : 'json',
   };
-  return toProxyResult(answerResponse(await route.handle(ctx, input), negotiated.response));
+  const answer = await route.handle(ctx, input);
+  answered.set(event, answerCounts(answer));
+  return toProxyResult(answerResponse(answer, negotiated.response));
 }
 
 /** Everything a wrapped route needs from its execution environment. */
@@ -173,6 +185,10 @@ export interface LambdaEnvironment {
   /** Powertools: add the Lambda context to every log line */
   injectContext(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult>;
   appendKeys(keys: Record<string, unknown>): void;
+  /** sees every request of a route: its status, time and answers (metrics) */
+  observe?(route: Route, status: number, ms: number, answers: AnswerCounts): void;
+  /** middlewares around everything else, outermost first (tracing, the metrics flush) */
+  outer?(): MiddlewareObj[];
 }
 
 /**
@@ -182,13 +198,20 @@ export interface LambdaEnvironment {
  * export const ping = lambdaHandler(routeById('ping'), environment);
  */
 export function lambdaHandler(route: Route, env: LambdaEnvironment): LambdaHandler {
-  const stack = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+  const stack = middy<APIGatewayProxyEvent, APIGatewayProxyResult>();
+  for (const middleware of env.outer?.() ?? [])
+    stack.use(middleware as MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult>);
+  stack
     .use(env.injectContext())
     // No reporting endpoint exists, so no empty Reporting-Endpoints header either.
     .use(httpSecurityHeaders({ reportingEndpoints: false } as Parameters<typeof httpSecurityHeaders>[0]))
     // `*` is safe here: clients authenticate with an x-api-key header, never with cookies.
     .use(httpCors({ origin: '*', headers: 'Content-Type,X-Api-Key' }))
-    .use(errorsAndAccessLog(env.log, env.appendKeys));
+    .use(
+      errorsAndAccessLog(env.log, env.appendKeys, (status, ms, answers) =>
+        env.observe?.(route, status, ms, answers),
+      ),
+    );
   if (route.body)
     stack.use(bodyGuard(route, env.maxBodyBytes)).use(httpJsonBodyParser({ disableContentTypeError: true }));
   return stack.handler(async (event: APIGatewayProxyEvent, _context: Context) =>

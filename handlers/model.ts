@@ -13,6 +13,7 @@ import type { Recommender } from '../src/recommender/index.js';
 import { RecommenderCache, runtimeFromConfig } from '../src/serving/index.js';
 import { createS3Client } from '../src/store/index.js';
 import { asLog, config } from './environment.js';
+import { tracer } from './observability.js';
 
 const log = asLog();
 
@@ -23,12 +24,15 @@ const log = asLog();
  * answers); a large download that keeps receiving bytes is not cut. The runtime's backoff, not the
  * client, does the retrying.
  */
-const s3 = createS3Client({
-  forcePathStyle: config.s3ForcePathStyle,
-  maxAttempts: 2,
-  connectionTimeoutMs: 1000,
-  socketIdleTimeoutMs: 2000,
-});
+// Each S3 call is a subsegment of the invocation's X-Ray trace (a no-op where tracing is off).
+const s3 = tracer.captureAWSv3Client(
+  createS3Client({
+    forcePathStyle: config.s3ForcePathStyle,
+    maxAttempts: 2,
+    connectionTimeoutMs: 1000,
+    socketIdleTimeoutMs: 2000,
+  }),
+);
 const source = { s3, retry: { attempts: 1 } };
 
 // Without MODEL_URI the runtime would fall back to SageMaker's /opt/ml/model, which never exists here.
@@ -42,6 +46,25 @@ const missingUri = new ModelNotLoadedError(
 );
 // User blocks read on demand go through the same bounded client.
 const cache = new RecommenderCache(config, 0, source);
+
+let loadFailures = 0;
+runtime?.onFailure(() => {
+  loadFailures++;
+});
+
+/** The served version (for its age) and the failed loads since the last call, which resets the count. */
+export function modelState(): {
+  model: { version: string; createdAt: string } | undefined;
+  loadFailures: number;
+} {
+  const handle = runtime?.handle();
+  const failures = loadFailures;
+  loadFailures = 0;
+  return {
+    model: handle ? { version: handle.version, createdAt: handle.manifest.createdAt } : undefined,
+    loadFailures: failures,
+  };
+}
 
 /**
  * The current recommender, or the ModelNotLoadedError to answer (503): loading, failed and waiting

@@ -3,6 +3,7 @@
  * values and turns them into {@link TrainingOptions}. Every default lives here.
  * @module
  */
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,7 +66,10 @@ const rawSchema = z.object({
   alpha: real('alpha', (v) => v > 0, 'a number > 0'),
   iterations: count('iterations', 1),
   cgSteps: count('cg-steps', 1),
-  threads: count('threads', 1),
+  threads: count('threads', 1).refine((v) => v <= availableParallelism(), {
+    error: (issue) =>
+      `--threads ${String(issue.input)} is more than the ${availableParallelism()} cores of this machine (extra threads only wait for a core: 99 ran 60x slower than 2)`,
+  }),
   seed: count('seed', 0),
   splitSeed: count('split-seed', 0),
   maxBadRowsRatio: real('max-bad-rows-ratio', (v) => v >= 0 && v <= 1, 'between 0 and 1'),
@@ -76,10 +80,19 @@ const rawSchema = z.object({
   quiet: z.boolean().default(false),
 });
 
+/** Keeps an option's text as typed (zod validates it); its default stays a number, so --help shows it as one. */
+const asGiven = (value: string): string | number => value;
+
+/** The project's version, for --version. */
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
 /** Builds the commander program (without an action): names, help texts and defaults. */
 export function buildProgram(): Command {
   const d = ALS_DEFAULTS;
   return new Command('train')
+    .version(VERSION, '-V, --version', 'print the version and exit')
     .description(
       'Train an implicit-feedback ALS model from interaction events, evaluate it and publish versioned artifacts.',
     )
@@ -107,22 +120,24 @@ export function buildProgram(): Command {
     )
     .option('--out <dir>', `local artifacts root (default: ${DEFAULT_OUT}/ unless only --s3 is given)`)
     .option('--s3 <uri>', 'also (or only) publish to s3://bucket/prefix')
-    .option('--factors <n>', 'latent factors', String(d.factors))
-    .option('--regularization <x>', 'L2 regularization', String(d.regularization))
-    .option('--alpha <x>', 'confidence scale: observed pairs weigh alpha * value', String(d.alpha))
-    .option('--iterations <n>', 'ALS iterations', String(d.iterations))
-    .option('--cg-steps <n>', 'conjugate-gradient steps per update', String(d.cgSteps))
+    .option('--factors <n>', 'latent factors', asGiven, d.factors)
+    .option('--regularization <x>', 'L2 regularization', asGiven, d.regularization)
+    .option('--alpha <x>', 'confidence scale: observed pairs weigh alpha * value', asGiven, d.alpha)
+    .option('--iterations <n>', 'ALS iterations', asGiven, d.iterations)
+    .option('--cg-steps <n>', 'conjugate-gradient steps per update', asGiven, d.cgSteps)
     .option(
       '--threads <n>',
-      'worker threads; the factors are identical at any count',
-      String(DEFAULT_THREADS),
+      'worker threads (at most the cores); the factors are identical at any count',
+      asGiven,
+      DEFAULT_THREADS,
     )
-    .option('--seed <n>', 'factor initialisation seed', String(d.seed))
-    .option('--split-seed <n>', 'evaluation holdout seed', String(SPLIT_SEED))
+    .option('--seed <n>', 'factor initialisation seed', asGiven, d.seed)
+    .option('--split-seed <n>', 'evaluation holdout seed', asGiven, SPLIT_SEED)
     .option(
       '--max-bad-rows-ratio <x>',
       'stop when more than this share of rows is bad',
-      String(DEFAULT_MAX_BAD_FRACTION),
+      asGiven,
+      DEFAULT_MAX_BAD_FRACTION,
     )
     .option(
       '--checkpoint-dir <dir>',

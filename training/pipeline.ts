@@ -8,10 +8,10 @@ import type { EncodedArtifact } from '../src/artifact/index.js';
 import type { PublishResult } from '../src/store/index.js';
 import type { Evaluation } from './evaluate.js';
 import type { Interactions } from './features.js';
+import { checkAgainstData, preflight } from './preflight.js';
 import type { TrainingOptions, TrainingReporter } from './run-options.js';
 import type { Split } from './split.js';
 import {
-  destinationsOf,
   evaluateOnHoldout,
   fitModel,
   packageArtifact,
@@ -48,8 +48,9 @@ export async function runTraining(
   options: TrainingOptions,
   reporter: TrainingReporter = {},
 ): Promise<TrainingOutcome> {
-  const destinations = destinationsOf(options);
+  const destinations = await preflight(options);
   const data = await readData(options, reporter);
+  checkAgainstData(options, data);
   const holdout = prepareHoldout(options, data, reporter);
   const evaluated = await evaluateOnHoldout(options, holdout, reporter);
   const fitted = await fitModel(options, data.interactions.matrix, evaluated, reporter);

@@ -17,6 +17,27 @@ function formatLoss(loss: number | undefined): string {
   return loss === undefined ? '-' : loss.toExponential(4);
 }
 
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * While a bar is on screen (cursor hidden, line wrap off), Ctrl+C or a kill first stops the bar, which
+ * restores the terminal, then ends the process by the same signal as it would have ended without us.
+ * @returns a function that removes the handlers
+ */
+function restoreTerminalOnSignal(bar: SingleBar, err: ProgressStreams['err']): () => void {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    remove();
+    bar.stop();
+    err.write('\n');
+    process.kill(process.pid, signal);
+  };
+  const remove = (): void => {
+    for (const signal of SIGNALS) process.off(signal, onSignal);
+  };
+  for (const signal of SIGNALS) process.once(signal, onSignal);
+  return remove;
+}
+
 /**
  * Creates the CLI reporter.
  * @param quiet - print nothing (errors are printed by the CLI itself)
@@ -28,6 +49,7 @@ export function createCliReporter(
   if (quiet) return {};
   const tty = 'isTTY' in streams.err && streams.err.isTTY === true;
   let bar: SingleBar | undefined;
+  let releaseSignals = (): void => {};
   let label = '';
   let last: { loss: number | undefined; seconds: number[] } = { loss: undefined, seconds: [] };
   return {
@@ -46,6 +68,7 @@ export function createCliReporter(
         clearOnComplete: false,
       });
       bar.start(total, 0, { loss: '-', ms: '-' });
+      releaseSignals = restoreTerminalOnSignal(bar, streams.err);
     },
     iteration: (info) => {
       last.loss = info.loss;
@@ -54,6 +77,7 @@ export function createCliReporter(
     },
     fitEnd: () => {
       if (bar) {
+        releaseSignals();
         bar.stop();
         bar = undefined;
         return;

@@ -3,7 +3,7 @@
  * with one zod schema so every rule (and its message) lives in one place.
  * @module
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { z } from 'zod';
 import { ConfigInvalidError } from '../../src/core/errors.js';
 
@@ -55,11 +55,41 @@ const optionsSchema = z
     smokeBody: z.string().refine(isJson, { error: 'must be JSON' }),
     smoke: z.boolean(),
     teardown: z.boolean(),
-    printPolicies: z.boolean(),
+    writePolicies: z.string().min(1).optional(),
+    dryRun: z.boolean(),
+    minInstances: z.number().int().min(1).max(100).optional(),
+    maxInstances: z.number().int().min(1).max(100).optional(),
+    targetInvocations: z.number().int().min(1).max(10_000_000),
+    canary: z.number().int().min(1).max(99).optional(),
+    canaryWaitMinutes: z.number().int().min(1).max(60),
+    alarmTopic: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, {
+        error: 'must be an SNS topic ARN',
+      })
+      .optional(),
+    alarmErrorRatePercent: z.number().positive().max(100),
+    alarmLatencyP99Ms: z.number().int().min(1).max(60_000),
+    alarmModelAgeHours: z.number().int().min(1).max(8760),
+    batchTransform: z
+      .tuple([s3Uri, s3Uri], { error: 'takes two s3:// URIs: the input prefix and the output prefix' })
+      .optional(),
+    transformInstanceType: z
+      .string()
+      .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, { error: 'must look like ml.m5.large' }),
+    transformInstanceCount: z.number().int().min(1).max(100),
   })
   .strict()
   .superRefine((o, ctx) => {
-    if (o.printPolicies || o.teardown) return;
+    const min = o.minInstances ?? o.instanceCount;
+    if (o.maxInstances !== undefined && o.maxInstances < min) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxInstances'],
+        message: `must be at least --min-instances (${min})`,
+      });
+    }
+    if (o.writePolicies !== undefined || o.teardown) return;
     if (o.roleArn === undefined) {
       ctx.addIssue({ code: 'custom', path: ['roleArn'], message: 'is required to deploy' });
     }
@@ -97,6 +127,37 @@ export class HelpShownError extends Error {
 
 const number = (value: string): number => Number(value);
 
+/** The options of what runs the endpoint in production: autoscaling, guardrails, alarms, Batch Transform. */
+function operationsOptions(program: Command): Command {
+  return program
+    .option('--min-instances <n>', 'autoscaling: fewest instances (default: --instance-count)', number)
+    .option(
+      '--max-instances <n>',
+      'autoscaling: most instances; above --min-instances turns autoscaling on',
+      number,
+    )
+    .option(
+      '--target-invocations <n>',
+      'autoscaling: invocations per instance per minute to hold (target tracking)',
+      number,
+      30_000,
+    )
+    .option('--canary <percent>', 'an update first moves this share of capacity to the new fleet', number)
+    .option('--canary-wait-minutes <m>', 'how long the canary serves before the rest moves', number, 10)
+    .option('--alarm-topic <arn>', 'SNS topic the alarms notify')
+    .option(
+      '--alarm-error-rate-percent <x>',
+      'alarm when more than this share of invocations fail (5xx)',
+      number,
+      1,
+    )
+    .option('--alarm-latency-p99-ms <ms>', 'alarm when the p99 model latency is above this', number, 1000)
+    .option('--alarm-model-age-hours <h>', 'alarm when the served model is older than this', number, 48)
+    .option('--batch-transform <uris...>', 'run a Batch Transform job: <s3 input prefix> <s3 output prefix>')
+    .option('--transform-instance-type <type>', 'Batch Transform instance type', 'ml.m5.large')
+    .option('--transform-instance-count <n>', 'Batch Transform instances', number, 1);
+}
+
 /**
  * Parses the command line (without `node script`) into validated options.
  * @throws ConfigInvalidError naming the option and the rule it broke
@@ -108,7 +169,7 @@ export function parseDeployArgs(argv: readonly string[]): DeployOptions {
     .description('Deploy the recommender container to a SageMaker real-time endpoint (create or update)')
     .exitOverride()
     .configureOutput({ writeErr: () => {} })
-    .option('--region <region>', 'AWS region', process.env.AWS_REGION ?? 'us-east-1')
+    .addOption(new Option('--region <region>', 'AWS region').env('AWS_REGION').default('us-east-1'))
     .option('--role-arn <arn>', 'SageMaker execution role (see --print-policies)')
     .option('--s3 <uri>', 'model artifact root (s3://bucket/prefix holding latest.json); becomes MODEL_URI')
     .option(
@@ -143,10 +204,18 @@ export function parseDeployArgs(argv: readonly string[]): DeployOptions {
       '{"user_id":"u001","k":3,"fallback":"popular"}',
     )
     .option('--no-smoke', 'skip the smoke-test invocation')
-    .option('--teardown', 'delete the endpoint, its configs and models created by this script', false)
-    .option('--print-policies', 'print the IAM policies the execution role and the deployer need', false);
+    .option('--dry-run', 'print what would be created or changed; no AWS calls, no build', false)
+    .option(
+      '--teardown',
+      'delete the endpoint, its configs, models, alarms and scaling created by this script',
+      false,
+    )
+    .option(
+      '--write-policies <dir>',
+      'write the IAM policies (execution role, deployer, Batch Transform) as files for aws iam create-policy',
+    );
   try {
-    program.parse([...argv], { from: 'user' });
+    operationsOptions(program).parse([...argv], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError && error.code === 'commander.helpDisplayed')
       throw new HelpShownError();

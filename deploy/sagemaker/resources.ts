@@ -15,6 +15,7 @@ import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
   CreateModelCommand,
+  type DeploymentConfig,
   DescribeEndpointCommand,
   type DescribeEndpointCommandOutput,
   DescribeEndpointConfigCommand,
@@ -167,13 +168,17 @@ export async function findEndpoint(
 
 /**
  * Creates the endpoint, or points an existing one at the config. SageMaker applies an update
- * blue/green: it provisions the new fleet, shifts traffic once healthy, then retires the old one,
- * and rolls back by itself if the new fleet never passes /ping.
+ * blue/green: it provisions the new fleet, shifts traffic once healthy (at once, or a canary first
+ * with `deployment`), then retires the old one, and rolls back if the new fleet never passes /ping or
+ * an alarm of `deployment` fires.
+ * @param beforeUpdate - runs just before an update (takes the variant out of autoscaling)
  */
 export async function ensureEndpoint(
   sagemaker: SageMakerClient,
   name: string,
   configName: string,
+  deployment?: DeploymentConfig,
+  beforeUpdate?: () => Promise<void>,
 ): Promise<StepResult> {
   const existing = await findEndpoint(sagemaker, name);
   if (!existing) {
@@ -195,7 +200,14 @@ export async function ensureEndpoint(
   if (existing.EndpointStatus === 'Creating' || existing.EndpointStatus === 'Updating') {
     throw new Error(`endpoint ${name} is ${existing.EndpointStatus}; run again once it settles`);
   }
-  await sagemaker.send(new UpdateEndpointCommand({ EndpointName: name, EndpointConfigName: configName }));
+  await beforeUpdate?.();
+  await sagemaker.send(
+    new UpdateEndpointCommand({
+      EndpointName: name,
+      EndpointConfigName: configName,
+      ...(deployment ? { DeploymentConfig: deployment } : {}),
+    }),
+  );
   return 'updated';
 }
 

@@ -3,10 +3,15 @@
  * endpoint (create or blue/green update), wait for InService, one smoke invocation.
  * @module
  */
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { type ContainerDefinition, type ProductionVariant, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { endpointAlarms, ensureAlarms } from './alarms.js';
+import { applyScaling, removeScaling, scalingPlan } from './autoscaling.js';
+import { runTransformJob, transformJobInput } from './batch-transform.js';
 import { contentTag } from './content-tag.js';
 import {
   type CommandRunner,
@@ -29,6 +34,7 @@ import {
   smokeInvoke,
   waitForInService,
 } from './resources.js';
+import { deploymentConfig } from './rollout.js';
 
 /** The SDK clients a deploy talks through; tests point them at moto_server. */
 export interface AwsClients {
@@ -36,6 +42,8 @@ export interface AwsClients {
   ecr: ECRClient;
   runtime: SageMakerRuntimeClient;
   sts: STSClient;
+  cloudwatch: CloudWatchClient;
+  autoscaling: ApplicationAutoScalingClient;
 }
 
 /** Everything a deploy touches outside itself, injectable for tests. */
@@ -53,6 +61,8 @@ export interface DeployResult {
   model: { name: string; result: StepResult };
   endpointConfig: { name: string; result: StepResult };
   endpoint: { name: string; result: StepResult; status: string | undefined };
+  alarms: string[];
+  scaling: 'registered' | 'removed' | 'none';
   smoke: { contentType: string | undefined; body: string } | undefined;
 }
 
@@ -63,12 +73,15 @@ export function createClients(region: string): AwsClients {
     ecr: new ECRClient({ region }),
     runtime: new SageMakerRuntimeClient({ region }),
     sts: new STSClient({ region }),
+    cloudwatch: new CloudWatchClient({ region }),
+    autoscaling: new ApplicationAutoScalingClient({ region }),
   };
 }
 
 /** The container definition: the image plus where the model comes from. */
 export function containerDefinition(options: DeployOptions, image: string): ContainerDefinition {
-  const environment: Record<string, string> = {};
+  // The endpoint's name is the `service` dimension of its metrics, which its model-age alarm watches.
+  const environment: Record<string, string> = { POWERTOOLS_SERVICE_NAME: options.endpointName };
   if (options.s3) environment.MODEL_URI = options.s3;
   if (options.modelVersion) environment.MODEL_VERSION = options.modelVersion;
   return {
@@ -136,52 +149,142 @@ async function buildAndPush(
   return { image: await pinnedImage(ecr, options.repository, repository.uri, tag), commands };
 }
 
-/**
- * Deploys (or updates) the endpoint and returns what it did. Idempotent: the same inputs find the
- * same model and config by name and leave the endpoint unchanged.
- * @example
- * const result = await deploySageMaker(parseDeployArgs(argv), { clients: createClients('us-east-1'), runCommand: spawnCommand, log: console.log });
- */
-export async function deploySageMaker(options: DeployOptions, deps: DeployDeps): Promise<DeployResult> {
-  const { sagemaker, sts, runtime } = deps.clients;
+/** The model a deploy or a Batch Transform job runs: the image (built and pushed, or given) and the model. */
+async function prepareModel(
+  options: DeployOptions,
+  deps: DeployDeps,
+): Promise<{ image: string; commands: ShellCommand[]; model: { name: string; result: StepResult } }> {
+  const { sagemaker, sts } = deps.clients;
   if (!options.roleArn) throw new Error('--role-arn is required to deploy');
   const identity = await sts.send(new GetCallerIdentityCommand({}));
   deps.log(`deploying as ${identity.Arn} to ${options.region}, endpoint ${options.endpointName}`);
-
   const built = options.image ? { image: options.image, commands: [] } : await buildAndPush(options, deps);
   deps.log(`image ${built.image}`);
-
   const container = containerDefinition(options, built.image);
   const model = modelName(options.endpointName, container, options.roleArn);
-  const modelResult = await ensureModel(sagemaker, model, container, options.roleArn);
-  deps.log(`model ${model}: ${modelResult}`);
+  const result = await ensureModel(sagemaker, model, container, options.roleArn);
+  deps.log(`model ${model}: ${result}`);
+  return { ...built, model: { name: model, result } };
+}
 
-  const variant = productionVariant(options, model);
-  const config = endpointConfigName(options.endpointName, variant);
-  const configResult = await ensureEndpointConfig(sagemaker, config, variant);
-  deps.log(`endpoint config ${config}: ${configResult}`);
-
-  const endpointResult = await ensureEndpoint(sagemaker, options.endpointName, config);
-  deps.log(`endpoint ${options.endpointName}: ${endpointResult}; waiting for InService`);
-  const described = await waitForInService(sagemaker, options.endpointName, {
+/** Waits for InService, then makes sure the endpoint serves the new config (guardrails may have rolled it back). */
+async function settle(options: DeployOptions, deps: DeployDeps, config: string) {
+  const described = await waitForInService(deps.clients.sagemaker, options.endpointName, {
     timeoutMs: options.timeoutMinutes * 60_000,
     pollMs: options.pollSeconds * 1000,
     log: deps.log,
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
   });
+  if (described.EndpointConfigName !== config) {
+    throw new Error(
+      `endpoint ${options.endpointName} was rolled back to ${described.EndpointConfigName} (an alarm fired or the new fleet failed): ${described.FailureReason ?? 'see the endpoint events'}`,
+    );
+  }
+  return described;
+}
 
+/**
+ * Deploys (or updates) the endpoint and returns what it did: model, config, alarms, the endpoint (an
+ * update with deployment guardrails), autoscaling, a smoke test. Idempotent: the same inputs find the
+ * same model and config by name and leave the endpoint unchanged.
+ * @example
+ * const result = await deploySageMaker(parseDeployArgs(argv), { clients: createClients('us-east-1'), runCommand: spawnCommand, log: console.log });
+ */
+export async function deploySageMaker(options: DeployOptions, deps: DeployDeps): Promise<DeployResult> {
+  const { sagemaker, runtime, cloudwatch, autoscaling } = deps.clients;
+  const prepared = await prepareModel(options, deps);
+  const variant = productionVariant(options, prepared.model.name);
+  const config = endpointConfigName(options.endpointName, variant);
+  const configResult = await ensureEndpointConfig(sagemaker, config, variant);
+  deps.log(`endpoint config ${config}: ${configResult}`);
+  // Alarms first: an update rolls back on them.
+  const alarms = await ensureAlarms(cloudwatch, endpointAlarms(options));
+  deps.log(`alarms: ${alarms.join(', ')}${options.alarmTopic ? ` -> ${options.alarmTopic}` : ''}`);
+  const endpointResult = await ensureEndpoint(
+    sagemaker,
+    options.endpointName,
+    config,
+    deploymentConfig(options, alarms),
+    async () => {
+      if (await removeScaling(autoscaling, options.endpointName))
+        deps.log('autoscaling paused for the update (registered again once it is InService)');
+    },
+  );
+  deps.log(`endpoint ${options.endpointName}: ${endpointResult}; waiting for InService`);
+  const described = await settle(options, deps, config);
+  const scaling = await applyScaling(autoscaling, options.endpointName, scalingPlan(options));
+  deps.log(`autoscaling: ${scaling}`);
   let smoke: DeployResult['smoke'];
   if (options.smoke) {
     smoke = await smokeInvoke(runtime, options.endpointName, options.smokeBody);
     deps.log(`smoke test ${options.smokeBody} -> ${smoke.body}`);
   }
   return {
-    image: built.image,
-    commands: built.commands,
-    model: { name: model, result: modelResult },
+    image: prepared.image,
+    commands: prepared.commands,
+    model: prepared.model,
     endpointConfig: { name: config, result: configResult },
     endpoint: { name: options.endpointName, result: endpointResult, status: described.EndpointStatus },
+    alarms,
+    scaling,
     smoke,
+  };
+}
+
+/**
+ * `--batch-transform IN OUT`: the model (as a deploy makes it), then a Batch Transform job over the
+ * JSON Lines files under IN, answers under OUT.
+ * @returns the job's name and where its output went
+ */
+export async function batchTransform(
+  options: DeployOptions,
+  deps: DeployDeps,
+): Promise<{ job: string; output: string }> {
+  const [input, output] = options.batchTransform ?? [];
+  if (!input || !output) throw new Error('--batch-transform needs an input and an output s3:// prefix');
+  const prepared = await prepareModel(options, deps);
+  const request = transformJobInput(options, prepared.model.name, input, output);
+  deps.log(`transform job ${request.TransformJobName}: ${input} -> ${output}`);
+  await runTransformJob(deps.clients.sagemaker, request, {
+    timeoutMs: options.timeoutMinutes * 60_000,
+    pollMs: options.pollSeconds * 1000,
+    log: deps.log,
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+  });
+  return { job: request.TransformJobName as string, output };
+}
+
+/**
+ * What a deploy would do, without calling AWS or building: the container, the variant, the alarms,
+ * the update's guardrails, autoscaling, and a Batch Transform job when asked (`--dry-run`).
+ */
+export async function deploymentPlan(options: DeployOptions): Promise<Record<string, unknown>> {
+  const image =
+    options.image ??
+    `<account>.dkr.ecr.${options.region}.amazonaws.com/${options.repository}:${options.tag ?? (await contentTag(options.dockerfile, options.context))} (built and pushed unless ECR has it)`;
+  const container = containerDefinition(options, image);
+  const alarms = endpointAlarms(options);
+  return {
+    region: options.region,
+    endpoint: options.endpointName,
+    container,
+    variant: productionVariant(
+      options,
+      `${options.endpointName}-m-<hash of the container, once the image digest is known>`,
+    ),
+    alarms: alarms.map((a) => ({
+      name: a.AlarmName,
+      threshold: a.Threshold,
+      notifies: a.AlarmActions ?? [],
+    })),
+    updateGuardrails: deploymentConfig(
+      options,
+      alarms.map((a) => a.AlarmName as string),
+    ),
+    autoscaling: scalingPlan(options) ?? 'none',
+    ...(options.batchTransform
+      ? { batchTransform: transformJobInput(options, '<the model above>', ...options.batchTransform) }
+      : {}),
   };
 }
 

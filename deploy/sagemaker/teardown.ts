@@ -12,14 +12,20 @@ import {
   ListTagsCommand,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
+import { deleteAlarms } from './alarms.js';
+import { removeScaling } from './autoscaling.js';
 import { MANAGED_TAG, ownedPrefixes } from './names.js';
 import { findEndpoint } from './resources.js';
+import type { AwsClients } from './run.js';
 
 /** Names of what a teardown deleted. */
 export interface TeardownResult {
   endpoint: string | undefined;
   endpointConfigs: string[];
   models: string[];
+  alarms: string[];
+  /** whether the variant was taken out of autoscaling */
+  scaling: boolean;
 }
 
 async function isManaged(sagemaker: SageMakerClient, arn: string): Promise<boolean> {
@@ -56,16 +62,20 @@ async function listOwned(
 }
 
 /**
- * Deletes the endpoint and its owned configs and models. Safe to run twice (the second finds nothing).
+ * Deletes the endpoint's autoscaling, the endpoint, its owned configs and models, and its alarms.
+ * Safe to run twice (the second finds nothing).
  * @example
- * const deleted = await teardownEndpoint(sagemaker, 'video-recommender', console.log);
+ * const deleted = await teardownEndpoint(createClients('us-east-1'), 'video-recommender', console.log);
  */
 export async function teardownEndpoint(
-  sagemaker: SageMakerClient,
+  clients: Pick<AwsClients, 'sagemaker' | 'cloudwatch' | 'autoscaling'>,
   endpointName: string,
   log: (line: string) => void,
 ): Promise<TeardownResult> {
+  const { sagemaker } = clients;
   const prefixes = ownedPrefixes(endpointName);
+  const scaling = await removeScaling(clients.autoscaling, endpointName);
+  if (scaling) log(`removed autoscaling of ${endpointName}`);
   const endpoint = await findEndpoint(sagemaker, endpointName);
   if (endpoint) {
     await sagemaker.send(new DeleteEndpointCommand({ EndpointName: endpointName }));
@@ -81,5 +91,7 @@ export async function teardownEndpoint(
     await sagemaker.send(new DeleteModelCommand({ ModelName: name }));
     log(`deleted model ${name}`);
   }
-  return { endpoint: endpoint ? endpointName : undefined, endpointConfigs, models };
+  const alarms = await deleteAlarms(clients.cloudwatch, endpointName);
+  for (const name of alarms) log(`deleted alarm ${name}`);
+  return { endpoint: endpoint ? endpointName : undefined, endpointConfigs, models, alarms, scaling };
 }

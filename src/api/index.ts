@@ -3,6 +3,12 @@
  * service functions behind the routes, and the OpenAPI description made from them.
  * @module
  */
+export { type AnswerCounts, answerCounts, NO_ANSWERS } from './answer-counts.js';
+export {
+  type ExecutionParameters,
+  executionParameters,
+  executionParametersSchema,
+} from './execution-parameters.js';
 export { type OpenApiOptions, openApiDocument } from './openapi.js';
 export {
   type Example,

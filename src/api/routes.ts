@@ -5,7 +5,9 @@
  * @module
  */
 import type { z } from 'zod';
+import { TransportError } from '../core/errors.js';
 import type { Recommender } from '../recommender/index.js';
+import { type ExecutionParameters, executionParametersSchema } from './execution-parameters.js';
 import type { PingResponse, Schemas } from './schemas.js';
 import {
   answerJsonLines,
@@ -21,6 +23,8 @@ export interface RouteContext {
   /** The current model; throws ModelNotLoadedError (503) saying why there is none. */
   model(): Recommender;
   env: ServiceEnv;
+  /** the container's answer to GET /execution-parameters (SageMaker Batch Transform) */
+  execution?: ExecutionParameters;
 }
 
 /** A request after transport: decoded path parameters, query strings, and the body. */
@@ -46,7 +50,13 @@ export interface Example {
 
 /** One route of the API. */
 export interface Route {
-  id: 'ping' | 'invocations' | 'recommendations' | 'userRecommendations' | 'similarVideos';
+  id:
+    | 'ping'
+    | 'invocations'
+    | 'recommendations'
+    | 'userRecommendations'
+    | 'similarVideos'
+    | 'executionParameters';
   method: 'GET' | 'POST';
   /** OpenAPI path template, e.g. `/users/{userId}/recommendations` */
   path: string;
@@ -199,6 +209,24 @@ export const ROUTES: readonly Route[] = [
     errors: { 503: 'No model loaded yet: loading, load failed and retrying, or no model published' },
     targets: BOTH,
     handle: (ctx) => one(pingAnswer(ctx)),
+  },
+  {
+    id: 'executionParameters',
+    method: 'GET',
+    path: '/execution-parameters',
+    summary: 'Batch Transform settings: MULTI_RECORD JSON Lines, 1 MB mini-batches, one request per thread',
+    description:
+      'SageMaker asks this before a Batch Transform job that leaves BatchStrategy, MaxPayloadInMB and ' +
+      'MaxConcurrentTransforms to the container. Container only: Batch Transform runs containers, never Lambda.',
+    tag: 'Operations',
+    auth: 'open',
+    ok: () => executionParametersSchema,
+    errors: {},
+    targets: ['container'],
+    handle: (ctx) => {
+      if (!ctx.execution) throw new TransportError('NOT_FOUND', 'No execution parameters on this target');
+      return one(ctx.execution);
+    },
   },
 ];
 

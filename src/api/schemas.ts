@@ -144,8 +144,9 @@ export function createSchemas(limits: Limits) {
     batchResponse: z.object({ responses: z.array(z.union([recommendResponse, errorBody])) }),
     errorBody,
     pingResponse: z.object({ status: z.literal('ok'), modelVersion: z.string() }),
-    userPath: z.object({ userId: id('user id') }),
-    videoPath: z.object({ videoId: id('video id') }),
+    // The examples fill /docs' "Try it out" (the fixture's and the sample's ids).
+    userPath: z.object({ userId: id('user id').meta({ example: 'u001' }) }),
+    videoPath: z.object({ videoId: id('video id').meta({ example: 'v001' }) }),
     similarQuery,
     userQuery: similarQuery.extend({
       fallback: queryText.describe('popular: unknown users get the most popular videos'),

@@ -5,7 +5,14 @@
  * with middy doing the body parsing (handlers/http.ts) and the same functions from this folder.
  * @module
  */
-import { parseJsonBody, type Route, type RouteContext, type RouteInput } from '../api/index.js';
+import {
+  answerCounts,
+  NO_ANSWERS,
+  parseJsonBody,
+  type Route,
+  type RouteContext,
+  type RouteInput,
+} from '../api/index.js';
 import type { Log } from '../core/log.js';
 import { type InvocationFormat, JSON_LINES_TYPE, JSON_TYPE, requestFormat, responseFormat } from './media.js';
 import { answerResponse, errorResponse, type HttpResponse } from './respond.js';
@@ -50,8 +57,11 @@ export function bodyInput(
   return { body: parseJsonBody(body ?? ''), format: 'json' };
 }
 
+/** Route of a request that never reached one (404, 405, a malformed path). */
+export const UNROUTED = 'unrouted';
+
 /**
- * Answers one request.
+ * Answers one request; the response's `meta` names the route and what the answer held (metrics).
  * @example
  * const response = await handleRequest(ctx, router, { method: 'GET', path: '/ping', query: null, headers: {}, body: undefined });
  */
@@ -61,8 +71,10 @@ export async function handleRequest(
   request: HttpRequest,
   log?: Log,
 ): Promise<HttpResponse> {
+  let routeId = UNROUTED;
   try {
     const { route, params } = router.match(request.method, request.path);
+    routeId = route.id;
     const formats = negotiate(
       route,
       header(request.headers, 'content-type'),
@@ -73,8 +85,13 @@ export async function handleRequest(
       query: request.query,
       ...(route.body ? bodyInput(formats.request, request.body) : { body: undefined, format: 'json' }),
     };
-    return answerResponse(await route.handle(ctx, input), formats.response);
+    const answer = await route.handle(ctx, input);
+    const response = answerResponse(answer, formats.response);
+    response.meta = { route: route.id, answers: answerCounts(answer) };
+    return response;
   } catch (error) {
-    return errorResponse(error, log);
+    const response = errorResponse(error, log);
+    response.meta = { route: routeId, answers: NO_ANSWERS };
+    return response;
   }
 }

@@ -3,7 +3,7 @@
  * and the one mapping from results and errors to responses.
  * @module
  */
-export { bodyInput, type HttpRequest, handleRequest, negotiate } from './handle.js';
+export { bodyInput, type HttpRequest, handleRequest, negotiate, UNROUTED } from './handle.js';
 export {
   type InvocationFormat,
   JSON_LINES_TYPE,

@@ -4,7 +4,7 @@
  * `{"error":{"code","message"}}` with its status (src/core/errors.ts). A 5xx never carries internals.
  * @module
  */
-import type { RouteAnswer } from '../api/index.js';
+import type { AnswerCounts, RouteAnswer } from '../api/index.js';
 import { ModelNotLoadedError, RecommenderError, TransportError, toErrorResponse } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { type InvocationFormat, JSON_LINES_TYPE, JSON_TYPE } from './media.js';
@@ -14,6 +14,8 @@ export interface HttpResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** for the metrics, set by {@link handleRequest}: the route that answered and what its answer held */
+  meta?: { route: string; answers: AnswerCounts };
 }
 
 /** A JSON response. */

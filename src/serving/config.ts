@@ -28,6 +28,8 @@ const integerText = (min: number, max: number) =>
 const integer = (min: number, max: number, fallback: number) =>
   z.preprocess(unset, integerText(min, max).default(fallback));
 
+const optionalInteger = (min: number, max: number) => z.preprocess(unset, integerText(min, max).optional());
+
 const boolean = (fallback: boolean) =>
   z.preprocess(
     (value) => (typeof value === 'string' ? unset(value.trim().toLowerCase()) : value),
@@ -76,8 +78,12 @@ export const CONFIG_VARIABLES = {
     schema: z.preprocess(unset, z.string().default('0.0.0.0')),
   },
   WORKERS: {
-    doc: 'request threads of the container, all sharing one model (0 = one per core)',
-    schema: integer(0, 256, 0),
+    doc: 'request threads of the container, all sharing one model (0 = one per core; default SAGEMAKER_MODEL_SERVER_WORKERS, else 0)',
+    schema: optionalInteger(0, 256),
+  },
+  SAGEMAKER_MODEL_SERVER_WORKERS: {
+    doc: "the SageMaker inference toolkit's worker count: WORKERS when WORKERS is unset",
+    schema: optionalInteger(0, 256),
   },
   SHUTDOWN_TIMEOUT_SECONDS: {
     doc: 'how long SIGTERM waits for in-flight requests before cutting them (SageMaker kills at 30 s)',
@@ -88,8 +94,12 @@ export const CONFIG_VARIABLES = {
     schema: integer(1, 300, 10),
   },
   REQUEST_TIMEOUT_SECONDS: {
-    doc: 'a client must send its whole request (headers and body) within this time',
-    schema: integer(1, 600, 30),
+    doc: 'a client must send its whole request (headers and body) within this time (default SAGEMAKER_MODEL_SERVER_TIMEOUT, else 30)',
+    schema: optionalInteger(1, 3600),
+  },
+  SAGEMAKER_MODEL_SERVER_TIMEOUT: {
+    doc: "the SageMaker inference toolkit's request timeout in seconds: REQUEST_TIMEOUT_SECONDS when that is unset",
+    schema: optionalInteger(1, 3600),
   },
   KEEP_ALIVE_TIMEOUT_SECONDS: {
     doc: 'idle keep-alive connections close after this time (above a load balancer idle timeout of 60 s)',
@@ -129,6 +139,18 @@ export const CONFIG_VARIABLES = {
     doc: 'longest wait between failed model loads (the wait doubles from 1 s)',
     schema: integer(1, 3600, 30),
   },
+  METRICS_INTERVAL_SECONDS: {
+    doc: 'container: each request thread writes its aggregated EMF metrics this often (0 = no metrics)',
+    schema: integer(0, 3600, 60),
+  },
+  POWERTOOLS_METRICS_NAMESPACE: {
+    doc: 'CloudWatch namespace of the EMF metrics (both targets)',
+    schema: z.preprocess(unset, z.string().trim().min(1).max(255).default('VideoRecommender')),
+  },
+  POWERTOOLS_SERVICE_NAME: {
+    doc: 'the `service` dimension of the EMF metrics (both targets; the deploy scripts set the endpoint or stack name)',
+    schema: z.preprocess(unset, z.string().trim().min(1).max(255).default('video-recommender')),
+  },
   AWS_S3_FORCE_PATH_STYLE: {
     doc: 'path-style S3 addressing, for emulators such as moto',
     schema: boolean(false),
@@ -160,6 +182,10 @@ export interface Config {
   scoring: 'ann' | 'exact';
   annNprobe: number | undefined;
   modelRetryMaxSeconds: number;
+  /** container: seconds between metric flushes; 0 = off */
+  metricsIntervalSeconds: number;
+  metricsNamespace: string;
+  metricsService: string;
   s3ForcePathStyle: boolean;
   s3Endpoint: string | undefined;
   awsRegion: string | undefined;
@@ -202,10 +228,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: v.LOG_LEVEL,
     port: v.SAGEMAKER_BIND_TO_PORT ?? v.PORT,
     host: v.HOST,
-    workers: v.WORKERS,
+    workers: v.WORKERS ?? v.SAGEMAKER_MODEL_SERVER_WORKERS ?? 0,
     shutdownTimeoutSeconds: v.SHUTDOWN_TIMEOUT_SECONDS,
     headersTimeoutSeconds: v.HEADERS_TIMEOUT_SECONDS,
-    requestTimeoutSeconds: v.REQUEST_TIMEOUT_SECONDS,
+    requestTimeoutSeconds: v.REQUEST_TIMEOUT_SECONDS ?? v.SAGEMAKER_MODEL_SERVER_TIMEOUT ?? 30,
     keepAliveTimeoutSeconds: v.KEEP_ALIVE_TIMEOUT_SECONDS,
     accessLogSample: v.ACCESS_LOG_SAMPLE,
     userPreloadBytes: v.USER_PRELOAD_MB * 1024 * 1024,
@@ -213,6 +239,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     scoring: v.SCORING,
     annNprobe: v.ANN_NPROBE === 0 ? undefined : v.ANN_NPROBE,
     modelRetryMaxSeconds: v.MODEL_RETRY_MAX_SECONDS,
+    metricsIntervalSeconds: v.METRICS_INTERVAL_SECONDS,
+    metricsNamespace: v.POWERTOOLS_METRICS_NAMESPACE,
+    metricsService: v.POWERTOOLS_SERVICE_NAME,
     s3ForcePathStyle: v.AWS_S3_FORCE_PATH_STYLE,
     s3Endpoint: v.AWS_ENDPOINT_URL_S3 ?? v.AWS_ENDPOINT_URL,
     awsRegion: v.AWS_REGION,

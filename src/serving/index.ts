@@ -4,7 +4,23 @@
  * @module
  */
 export { CONFIG_VARIABLES, type Config, loadConfig, MAX_BODY_BYTES_LIMIT } from './config.js';
+export {
+  emfLine,
+  latencyValues,
+  METRICS,
+  type MetricsTarget,
+  type MetricValue,
+  modelAgeSeconds,
+  modelLine,
+  RequestMetrics,
+} from './emf.js';
 export { handleFromArtifact, type LoadSettings, loadHandle, type ModelHandle } from './model-handle.js';
 export { RecommenderCache, routeContext, runtimeFromConfig } from './model-view.js';
 export { type OpenSettings, openModel } from './open-model.js';
-export { createModelRuntime, type ModelRuntime, type RuntimeOptions, type RuntimeStatus } from './runtime.js';
+export {
+  createModelRuntime,
+  type FailureKind,
+  type ModelRuntime,
+  type RuntimeOptions,
+  type RuntimeStatus,
+} from './runtime.js';

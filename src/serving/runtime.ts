@@ -59,8 +59,13 @@ export interface ModelRuntime {
   refreshNow(): Promise<boolean>;
   /** Calls `listener` after every swap (and the first load). */
   onSwap(listener: (handle: ModelHandle, previous: ModelHandle | undefined) => void): void;
+  /** Calls `listener` for every failed attempt: a first load, a refused version, a failed refresh (metrics). */
+  onFailure(listener: (kind: FailureKind) => void): void;
   stop(): void;
 }
+
+/** What failed: the first load (each attempt), a version refused as invalid, a refresh. */
+export type FailureKind = 'load' | 'refused' | 'refresh';
 
 interface Refused {
   pointer: Pointer;
@@ -128,6 +133,7 @@ class Runtime implements ModelRuntime {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly listeners: Listener[] = [];
+  private readonly failureListeners: ((kind: FailureKind) => void)[] = [];
 
   constructor(private readonly options: RuntimeOptions) {
     this.source = options.source;
@@ -185,6 +191,7 @@ class Runtime implements ModelRuntime {
     if (this.pinned !== undefined) return Promise.resolve(false);
     this.refreshing ??= this.poll()
       .catch((error: unknown) => {
+        this.failure('refresh');
         this.log.error('model_refresh_failed', {
           uri: this.source.uri,
           servingVersion: this.current?.version,
@@ -200,6 +207,14 @@ class Runtime implements ModelRuntime {
 
   onSwap(listener: Listener): void {
     this.listeners.push(listener);
+  }
+
+  onFailure(listener: (kind: FailureKind) => void): void {
+    this.failureListeners.push(listener);
+  }
+
+  private failure(kind: FailureKind): void {
+    for (const listener of this.failureListeners) listener(kind);
   }
 
   stop(): void {
@@ -245,6 +260,7 @@ class Runtime implements ModelRuntime {
 
   private refuse(pointer: Pointer, files: string[], identity: string, error: ArtifactInvalidError): void {
     this.refused = { pointer, files, identity, error };
+    if (this.current) this.failure('refused');
     this.logOnce(`refused:${pointer.version}:${identity}:${error.message}`, 'model_refused', {
       uri: this.source.uri,
       version: pointer.version,
@@ -296,6 +312,7 @@ class Runtime implements ModelRuntime {
   private failed(error: Error): void {
     const wait = Math.min(this.options.retryMaxSeconds, 2 ** Math.min(this.attempt - 1, 20)) * 1000;
     this.state = { state: 'failed', attempt: this.attempt, error, retryAt: this.now() + wait };
+    this.failure('load');
     const fields = {
       uri: this.source.uri,
       attempt: this.attempt,

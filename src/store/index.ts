@@ -4,6 +4,12 @@
  * @module
  */
 
+export {
+  checkDestination,
+  checkLocalDestination,
+  checkS3Destination,
+  type DestinationCheckOptions,
+} from './destination-check.js';
 export { type DownloadOptions, downloadObject, parseObjectUri } from './download.js';
 export {
   type ModelLocation,

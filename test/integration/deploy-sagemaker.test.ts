@@ -1,6 +1,12 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  DescribeScalingPoliciesCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeRepositoriesCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
 import {
   CreateEndpointCommand,
@@ -9,6 +15,7 @@ import {
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
   DescribeModelCommand,
+  DescribeTransformJobCommand,
   ListEndpointConfigsCommand,
   ListModelsCommand,
   SageMakerClient,
@@ -34,11 +41,24 @@ const SMOKE_ANSWER = '{"userId":"u001","recommendations":[{"videoId":"v005","sco
 const BASE_ARGS = ['--region', 'us-east-1', '--role-arn', ROLE, '--s3', 's3://models-bucket/recommender'];
 const ARGS = [...BASE_ARGS, '--endpoint-name', ENDPOINT, '--poll-seconds', '0.01', '--image', IMAGE];
 
+/** The alarms a deploy of ENDPOINT creates; an update rolls back on any of them. */
+const ALARMS = ['5xx-rate', 'latency-p99', 'model-age', 'saturation'].map((n) => `${ENDPOINT}-${n}`);
+/** An update without --canary: blue/green, all traffic at once, rolled back on the alarms. */
+const ALL_AT_ONCE = {
+  BlueGreenUpdatePolicy: {
+    TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 0 },
+    TerminationWaitInSeconds: 600,
+  },
+  AutoRollbackConfiguration: { Alarms: ALARMS.map((AlarmName) => ({ AlarmName })) },
+};
+
 let moto: Moto;
 let clients: AwsClients;
 let raw: SageMakerClient;
 const updates: UpdateEndpointCommandInput[] = [];
 let pushes = 0;
+/** Makes the shim behave as SageMaker after an alarm: the update is recorded, the old config stays. */
+let rollBack = false;
 
 /**
  * moto 5.2.1 has no UpdateEndpoint (it answers 500). This test-only shim records the call and applies
@@ -51,6 +71,7 @@ function withUpdateEndpointShim(client: SageMakerClient): SageMakerClient {
       if (context.commandName !== 'UpdateEndpointCommand') return next(args);
       const input = args.input as UpdateEndpointCommandInput;
       updates.push(input);
+      if (rollBack) return { output: { $metadata: {} }, response: {} } as never;
       await raw.send(new DeleteEndpointCommand({ EndpointName: input.EndpointName }));
       const created = await raw.send(
         new CreateEndpointCommand({
@@ -120,6 +141,8 @@ beforeAll(async () => {
     ecr: new ECRClient(config),
     runtime: new SageMakerRuntimeClient(config),
     sts: new STSClient(config),
+    cloudwatch: new CloudWatchClient(config),
+    autoscaling: new ApplicationAutoScalingClient(config),
   };
 });
 afterAll(async () => {
@@ -130,6 +153,7 @@ beforeEach(async () => {
   await seedSmokeAnswer();
   updates.length = 0;
   pushes = 0;
+  rollBack = false;
 });
 
 describe('Function: deploySageMaker', () => {
@@ -156,7 +180,7 @@ describe('Function: deploySageMaker', () => {
       container: {
         Image: IMAGE,
         Mode: 'SingleModel',
-        Environment: { MODEL_URI: 's3://models-bucket/recommender' },
+        Environment: { MODEL_URI: 's3://models-bucket/recommender', POWERTOOLS_SERVICE_NAME: ENDPOINT },
       },
       role: ROLE,
     });
@@ -204,7 +228,13 @@ describe('Function: deploySageMaker', () => {
       'updated',
     ]);
     expect(second.endpointConfig.name).not.toBe(first.endpointConfig.name);
-    expect(updates).toEqual([{ EndpointName: ENDPOINT, EndpointConfigName: second.endpointConfig.name }]);
+    expect(updates).toEqual([
+      {
+        EndpointName: ENDPOINT,
+        EndpointConfigName: second.endpointConfig.name,
+        DeploymentConfig: ALL_AT_ONCE,
+      },
+    ]);
     expect(config.ProductionVariants?.[0]).toMatchObject({
       InstanceType: 'ml.c5.large',
       InitialInstanceCount: 2,
@@ -334,7 +364,13 @@ describe('Function: deploySageMaker', () => {
         'created',
         'updated',
       ]);
-      expect(updates).toEqual([{ EndpointName: ENDPOINT, EndpointConfigName: changed.endpointConfig.name }]);
+      expect(updates).toEqual([
+        {
+          EndpointName: ENDPOINT,
+          EndpointConfigName: changed.endpointConfig.name,
+          DeploymentConfig: ALL_AT_ONCE,
+        },
+      ]);
     });
 
     it('reuses an existing --tag, and --rebuild builds and pushes anyway', async () => {
@@ -438,6 +474,245 @@ describe('Function: contentTag', () => {
   });
 });
 
+describe('Function: deploySageMaker (alarms, autoscaling, guardrails)', () => {
+  const alarmsIn = async (): Promise<Record<string, Record<string, unknown>>> => {
+    const found = await clients.cloudwatch.send(
+      new DescribeAlarmsCommand({ AlarmNamePrefix: `${ENDPOINT}-` }),
+    );
+    return Object.fromEntries(
+      (found.MetricAlarms ?? []).map((a) => [a.AlarmName, a as Record<string, unknown>]),
+    );
+  };
+  const scaling = async () => {
+    const targets = await clients.autoscaling.send(
+      new DescribeScalableTargetsCommand({ ServiceNamespace: 'sagemaker' }),
+    );
+    const policies = await clients.autoscaling.send(
+      new DescribeScalingPoliciesCommand({ ServiceNamespace: 'sagemaker' }),
+    );
+    return {
+      targets: (targets.ScalableTargets ?? []).map((t) => [t.ResourceId, t.MinCapacity, t.MaxCapacity]),
+      policies: (policies.ScalingPolicies ?? []).map((p) => [
+        p.PolicyName,
+        p.TargetTrackingScalingPolicyConfiguration?.TargetValue,
+        p.TargetTrackingScalingPolicyConfiguration?.PredefinedMetricSpecification?.PredefinedMetricType,
+      ]),
+    };
+  };
+
+  it('creates the four alarms (notifying the SNS topic) and target tracking between --min and --max instances', async () => {
+    // Act
+    const topic = 'arn:aws:sns:us-east-1:123456789012:ops';
+    const result = await deploySageMaker(
+      parseDeployArgs([
+        ...ARGS,
+        '--max-instances',
+        '4',
+        '--target-invocations',
+        '6000',
+        '--alarm-topic',
+        topic,
+      ]),
+      deps(),
+    );
+    // Assess
+    const alarms = await alarmsIn();
+    expect({ result: result.alarms, stored: Object.keys(alarms).sort(), scaling: result.scaling }).toEqual({
+      result: ALARMS,
+      stored: [...ALARMS].sort(),
+      scaling: 'registered',
+    });
+    expect(alarms[`${ENDPOINT}-latency-p99`]).toMatchObject({
+      Namespace: 'AWS/SageMaker',
+      MetricName: 'ModelLatency',
+      ExtendedStatistic: 'p99',
+      Threshold: 1_000_000,
+      AlarmActions: [topic],
+    });
+    expect(alarms[`${ENDPOINT}-model-age`]).toMatchObject({
+      Namespace: 'VideoRecommender',
+      MetricName: 'ModelAgeSeconds',
+      Dimensions: [{ Name: 'service', Value: ENDPOINT }],
+      Threshold: 48 * 3600,
+    });
+    expect(
+      ((alarms[`${ENDPOINT}-5xx-rate`]?.Metrics ?? []) as { Expression?: string }[]).at(-1)?.Expression,
+    ).toBe('IF(invocations > 0, 100 * errors / invocations, 0)');
+    expect(await scaling()).toEqual({
+      targets: [[`endpoint/${ENDPOINT}/variant/AllTraffic`, 1, 4]],
+      policies: [[`${ENDPOINT}-invocations-per-instance`, 6000, 'SageMakerVariantInvocationsPerInstance']],
+    });
+  });
+
+  it('updates with a canary: autoscaling paused, 10 % first, rolled back on the alarms, then scaling again', async () => {
+    // Prepare
+    await deploySageMaker(parseDeployArgs([...ARGS, '--max-instances', '4']), deps());
+    const lines: string[] = [];
+    // Act: a bigger instance type, 10 % canary for 5 minutes
+    const updated = await deploySageMaker(
+      parseDeployArgs([
+        ...ARGS,
+        '--instance-type',
+        'ml.m5.large',
+        '--max-instances',
+        '4',
+        '--canary',
+        '10',
+        '--canary-wait-minutes',
+        '5',
+      ]),
+      { ...deps(), log: (line) => lines.push(line) },
+    );
+    // Assess
+    expect(updates).toEqual([
+      {
+        EndpointName: ENDPOINT,
+        EndpointConfigName: updated.endpointConfig.name,
+        DeploymentConfig: {
+          BlueGreenUpdatePolicy: {
+            TrafficRoutingConfiguration: {
+              Type: 'CANARY',
+              CanarySize: { Type: 'CAPACITY_PERCENT', Value: 10 },
+              WaitIntervalInSeconds: 300,
+            },
+            TerminationWaitInSeconds: 600,
+          },
+          AutoRollbackConfiguration: ALL_AT_ONCE.AutoRollbackConfiguration,
+        },
+      },
+    ]);
+    expect(lines).toContain('autoscaling paused for the update (registered again once it is InService)');
+    expect((await scaling()).targets).toEqual([[`endpoint/${ENDPOINT}/variant/AllTraffic`, 1, 4]]);
+  });
+
+  it('fails, naming the config it serves, when the update was rolled back; without --max-instances no scaling', async () => {
+    // Prepare
+    await deploySageMaker(parseDeployArgs([...ARGS, '--max-instances', '2']), deps());
+    rollBack = true;
+    // Act
+    const update = deploySageMaker(parseDeployArgs([...ARGS, '--instance-count', '2']), deps());
+    // Assess
+    await expect(update).rejects.toThrow(
+      /^endpoint vr-test was rolled back to vr-test-c-[0-9a-f]{10} \(an alarm fired/,
+    );
+    rollBack = false;
+    const plain = await deploySageMaker(parseDeployArgs([...ARGS, '--instance-count', '2']), deps());
+    expect({ scaling: plain.scaling, targets: (await scaling()).targets }).toEqual({
+      scaling: 'none',
+      targets: [],
+    });
+  });
+});
+
+describe('Function: runDeployCli --batch-transform, --dry-run, --write-policies', () => {
+  it('runs a Batch Transform job over the JSON Lines path with the model it creates', async () => {
+    // Prepare
+    const lines: string[] = [];
+    const options = parseDeployArgs([
+      ...ARGS,
+      '--batch-transform',
+      's3://in-bucket/requests/',
+      's3://out-bucket/answers/',
+    ]);
+    // Act
+    const code = await runDeployCli(options, { ...deps(), log: (line) => lines.push(line) });
+    // Assess
+    const job = /transform job (\S+): s3:\/\/in-bucket/.exec(lines.join('\n'))?.[1] ?? '';
+    const described = await raw.send(new DescribeTransformJobCommand({ TransformJobName: job }));
+    expect(code).toBe(0);
+    expect(job).toMatch(/^vr-test-bt-\d{8}T\d{6}$/);
+    expect(described).toMatchObject({
+      TransformJobStatus: 'Completed',
+      ModelName: expect.stringMatching(/^vr-test-m-[0-9a-f]{10}$/),
+      Environment: { MAX_BATCH: '100000' },
+      TransformInput: {
+        DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://in-bucket/requests/' } },
+        ContentType: 'application/jsonlines',
+        SplitType: 'Line',
+      },
+      TransformOutput: {
+        S3OutputPath: 's3://out-bucket/answers/',
+        Accept: 'application/jsonlines',
+        AssembleWith: 'Line',
+      },
+      TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 1 },
+    });
+    // SageMaker asks the container (GET /execution-parameters) for what the job leaves unset.
+    expect([described.BatchStrategy, described.MaxPayloadInMB]).toEqual([undefined, undefined]);
+    expect(lines.at(-1)).toBe(
+      `done: transform job ${job}; answers in s3://out-bucket/answers/ (one .out file per input file)`,
+    );
+  });
+
+  it('--dry-run prints the plan and calls no AWS API', async () => {
+    // Prepare: clients that fail on any call
+    const refuse = (): never => {
+      throw new Error('no AWS call expected');
+    };
+    const offline = Object.fromEntries(
+      Object.keys(clients).map((k) => [k, { send: refuse }]),
+    ) as unknown as AwsClients;
+    const lines: string[] = [];
+    // Act
+    const code = await runDeployCli(
+      parseDeployArgs([...ARGS, '--dry-run', '--max-instances', '3', '--canary', '20']),
+      {
+        ...deps(),
+        clients: offline,
+        log: (line) => lines.push(line),
+      },
+    );
+    // Assess
+    const plan = JSON.parse(lines.join('\n')) as Record<string, unknown>;
+    expect(code).toBe(0);
+    expect(plan).toMatchObject({
+      region: 'us-east-1',
+      endpoint: ENDPOINT,
+      container: {
+        Image: IMAGE,
+        Environment: { MODEL_URI: 's3://models-bucket/recommender', POWERTOOLS_SERVICE_NAME: ENDPOINT },
+      },
+      autoscaling: { min: 1, max: 3, targetInvocationsPerMinute: 30_000 },
+      updateGuardrails: {
+        BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'CANARY', CanarySize: { Value: 20 } } },
+      },
+    });
+    expect((plan.alarms as { name: string }[]).map((a) => a.name)).toEqual(ALARMS);
+  });
+
+  it('--write-policies writes one policy per file, usable with aws iam, and prints the commands', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'policies-'));
+    const lines: string[] = [];
+    // Act
+    const code = await runDeployCli(parseDeployArgs([...BASE_ARGS, '--write-policies', dir]), {
+      ...deps(),
+      log: (line) => lines.push(line),
+    });
+    // Assess
+    const files = (await readdir(dir)).sort();
+    const execution = JSON.parse(await readFile(join(dir, 'execution-role.json'), 'utf8')) as {
+      Version: string;
+      Statement: { Resource: string }[];
+    };
+    await rm(dir, { recursive: true, force: true });
+    expect(code).toBe(0);
+    expect(files).toEqual([
+      'batch-transform.json',
+      'deployer.json',
+      'execution-role-trust.json',
+      'execution-role.json',
+    ]);
+    expect([execution.Version, execution.Statement[0]?.Resource]).toEqual([
+      '2012-10-17',
+      'arn:aws:s3:::models-bucket/recommender/*',
+    ]);
+    expect(lines.join('\n')).toContain(
+      `aws iam create-policy --policy-name video-recommender-deployer --policy-document file://${join(dir, 'deployer.json')}`,
+    );
+  });
+});
+
 describe('Function: runDeployCli --teardown', () => {
   it('deletes the endpoint and every config and model it created, nothing else, and is safe to repeat', async () => {
     // Prepare: two deploys (an update leaves the old config behind) and a resource we do not own.
@@ -464,7 +739,8 @@ describe('Function: runDeployCli --teardown', () => {
     await expect(endpoint).rejects.toThrow(/Could not find endpoint/);
     expect(models.Models?.map((m) => m.ModelName)).toEqual(['vr-test-m-handmade']);
     expect(configs.EndpointConfigs).toEqual([]);
-    expect(lines.at(-1)).toBe('teardown of vr-test: 4 resource(s) deleted');
+    // The endpoint, two configs, one model (an update of the instance count keeps the model), four alarms.
+    expect(lines.at(-1)).toBe('teardown of vr-test: 8 resource(s) deleted');
     expect(again).toEqual(['teardown of vr-test: 0 resource(s) deleted']);
   });
 });
@@ -488,8 +764,27 @@ describe('Function: parseDeployArgs', () => {
       smokeBody: '{"user_id":"u001","k":3,"fallback":"popular"}',
       smoke: true,
       teardown: false,
-      printPolicies: false,
+      dryRun: false,
+      targetInvocations: 30_000,
+      canaryWaitMinutes: 10,
+      alarmErrorRatePercent: 1,
+      alarmLatencyP99Ms: 1000,
+      alarmModelAgeHours: 48,
+      transformInstanceType: 'ml.m5.large',
+      transformInstanceCount: 1,
     });
+  });
+
+  it('takes the region from AWS_REGION unless --region is given', () => {
+    const saved = process.env.AWS_REGION;
+    process.env.AWS_REGION = 'eu-central-1';
+    try {
+      const args = BASE_ARGS.slice(2);
+      expect(parseDeployArgs(args).region).toBe('eu-central-1');
+      expect(parseDeployArgs(['--region', 'us-west-2', ...args]).region).toBe('us-west-2');
+    } finally {
+      process.env.AWS_REGION = saved;
+    }
   });
 
   it('names the option and the rule it broke', () => {
@@ -503,6 +798,13 @@ describe('Function: parseDeployArgs', () => {
       '--serverless-memory and --serverless-concurrency go together',
     );
     expect(() => parseDeployArgs([...BASE_ARGS, '--bogus'])).toThrow("unknown option '--bogus'");
+    expect(() => parseDeployArgs([...BASE_ARGS, '--min-instances', '3', '--max-instances', '2'])).toThrow(
+      '--max-instances must be at least --min-instances (3)',
+    );
+    expect(() => parseDeployArgs([...BASE_ARGS, '--batch-transform', 's3://in-bucket/x'])).toThrow(
+      '--batch-transform takes two s3:// URIs: the input prefix and the output prefix',
+    );
+    expect(() => parseDeployArgs([...BASE_ARGS, '--canary', '100'])).toThrow('--canary');
   });
 });
 
@@ -544,24 +846,42 @@ describe('Function: planImageCommands', () => {
 
 describe('Function: renderPolicies', () => {
   it('fills the S3 prefix, account, repository and role into valid policy JSON', async () => {
-    const policies = await renderPolicies(policyValues(parseDeployArgs([...BASE_ARGS, '--print-policies'])));
+    const policies = await renderPolicies(
+      policyValues(parseDeployArgs([...BASE_ARGS, '--write-policies', 'x'])),
+    );
     const execution = JSON.parse(policies.find((p) => p.file === 'execution-role.json')?.json ?? '{}');
     const deployer = JSON.parse(policies.find((p) => p.file === 'deployer.json')?.json ?? '{}');
     expect(policies.map((p) => p.file)).toEqual([
       'execution-role-trust.json',
       'execution-role.json',
       'deployer.json',
+      'batch-transform.json',
     ]);
-    expect(execution.Statement[0]).toEqual({
-      Sid: 'ReadModelArtifacts',
-      Effect: 'Allow',
-      Action: ['s3:GetObject'],
-      Resource: 'arn:aws:s3:::models-bucket/recommender*',
-    });
+    // The prefix and what is under it, as on the Lambda target: not every key starting with "recommender".
+    expect(execution.Statement.slice(0, 2)).toEqual([
+      {
+        Sid: 'ReadModelArtifacts',
+        Effect: 'Allow',
+        Action: ['s3:GetObject'],
+        Resource: 'arn:aws:s3:::models-bucket/recommender/*',
+      },
+      {
+        Sid: 'ListModelPrefix',
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: 'arn:aws:s3:::models-bucket',
+        Condition: { StringLike: { 's3:prefix': ['recommender/*'] } },
+      },
+    ]);
     expect(execution.Statement[2].Resource).toBe(
       'arn:aws:ecr:us-east-1:123456789012:repository/video-recommender',
     );
     expect(deployer.Statement.at(-1).Resource).toBe(ROLE);
-    expect(policies.map((p) => p.json).join('\n')).not.toContain('${');
+    expect(
+      policies
+        .filter((p) => p.file !== 'batch-transform.json')
+        .map((p) => p.json)
+        .join('\n'),
+    ).not.toContain('${');
   });
 });

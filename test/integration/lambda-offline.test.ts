@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,10 +41,22 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dev-lambda-'));
   await publishModel(dir, fixtureArtifact());
   const port = await freePort();
+  const lambdaPort = await freePort();
   base = `http://localhost:${port}/dev`;
   dev = spawn(
     process.execPath,
-    ['--import', 'tsx', 'deploy/lambda-dev.ts', '--model', dir, '--emulator', '--port', String(port)],
+    [
+      '--import',
+      'tsx',
+      'deploy/lambda-dev.ts',
+      '--model',
+      dir,
+      '--emulator',
+      '--port',
+      String(port),
+      '--lambda-port',
+      String(lambdaPort),
+    ],
     {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -88,15 +101,66 @@ describe('Function: dev:lambda (serverless-offline over real HTTP, model in the 
     });
   });
 
-  it('refuses a recommendation route without the API key with 403', async () => {
-    // Act
-    const response = await fetch(`${base}/invocations`, {
+  it("answers what API Gateway itself answers with serverless-offline's own bodies (as the README says)", async () => {
+    // Act: no key, an unknown path, a malformed escape in a path parameter.
+    const noKey = await fetch(`${base}/invocations`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"user_id":"u001"}',
     });
+    const unknown = await fetch(`${base}/nope`);
+    const malformed = await fetch(`${base}/users/%E0%A4%A/recommendations`, {
+      headers: { 'x-api-key': key },
+    });
+    // Assess: the deployed API answers these with our {"error":{...}} shape (GatewayResponses in
+    // serverless.yml); serverless-offline does not apply GatewayResponses, and rejects a malformed escape
+    // itself (hapi) before the handler, whose 400 would name the parameter.
+    expect([
+      { status: noKey.status, body: await noKey.json() },
+      { status: unknown.status, body: await unknown.json() },
+      { status: malformed.status, body: await malformed.json() },
+    ]).toEqual([
+      { status: 403, body: { message: 'Forbidden' } },
+      {
+        status: 404,
+        body: expect.objectContaining({
+          statusCode: 404,
+          error: 'Serverless-offline: route not found.',
+          currentRoute: 'get - /dev/nope',
+        }),
+      },
+      { status: 400, body: { statusCode: 400, error: 'Bad Request', message: 'Bad Request' } },
+    ]);
+  });
+
+  it('refuses a busy Lambda port (--port + 2 by default) with one line naming it, before starting', async () => {
+    // Prepare: hold a port.
+    const held = createServer();
+    await new Promise<void>((resolve) => held.listen(0, 'localhost', resolve));
+    const busy = (held.address() as { port: number }).port;
+    const apiPort = await freePort();
+    // Act
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'deploy/lambda-dev.ts',
+        '--model',
+        dir,
+        '--port',
+        String(apiPort),
+        '--lambda-port',
+        String(busy),
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    held.close();
     // Assess
-    expect(response.status).toBe(403);
+    expect({ status: run.status, stderr: run.stderr }).toEqual({
+      status: 1,
+      stderr: `dev:lambda failed: port ${busy} (serverless-offline's Lambda invoke endpoint, --lambda-port; pass --lambda-port N to move it) is not free: EADDRINUSE\n`,
+    });
   });
 
   it('maps errors through the same mapper over HTTP (malformed JSON is 400)', async () => {

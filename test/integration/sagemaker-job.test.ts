@@ -1,5 +1,5 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -16,6 +16,9 @@ import {
   writeFailure,
 } from '../../training/sagemaker/job.js';
 import { sampleEvents, writeOptMl } from '../helpers/opt-ml.js';
+
+/** SM_NUM_CPUS as SageMaker sets it: the machine's cores (training refuses more threads than that). */
+const CPUS = availableParallelism();
 
 const CREATED = new Date('2026-12-01T00:00:00Z');
 const HYPERPARAMETERS = { factors: '8', iterations: '3', 'split-seed': '5' };
@@ -50,7 +53,7 @@ describe('Function: runTrainingJob', () => {
     await writeFile(join(base, 'whole.csv'), events);
     const where = trainingEnvironment({
       SAGEMAKER_BASE_DIR: base,
-      SM_NUM_CPUS: '3',
+      SM_NUM_CPUS: String(CPUS),
       TRAINING_JOB_NAME: 'job-1',
     });
     const out = new PassThrough();
@@ -75,7 +78,15 @@ describe('Function: runTrainingJob', () => {
     expect(model).toEqual({
       version: outcome.artifact.manifest.version,
       items: local.artifact.manifest.items.sha256,
-      params: { factors: 8, regularization: 0.01, alpha: 1, iterations: 3, cgSteps: 3, threads: 3, seed: 42 },
+      params: {
+        factors: 8,
+        regularization: 0.01,
+        alpha: 1,
+        iterations: 3,
+        cgSteps: 3,
+        threads: CPUS,
+        seed: 42,
+      },
     });
     expect(outcome.artifact.manifest.counts.videos).toBe(local.artifact.manifest.counts.videos);
     expect(await readdir(join(base, 'output', 'data'))).toEqual(['metrics.json', 'report.html']);
@@ -84,7 +95,7 @@ describe('Function: runTrainingJob', () => {
     expect(metrics.metrics.protocol.seed).toBe(5);
     expect(await readdir(join(base, 'checkpoints'))).toEqual(['all-data.ckpt', 'train-part.ckpt']);
     expect(log.split('\n')[0]).toBe(
-      `Training job job-1: train --factors 8 --iterations 3 --split-seed 5 --threads 3 --checkpoint-dir ${join(base, 'checkpoints')}`,
+      `Training job job-1: train --factors 8 --iterations 3 --split-seed 5 --threads ${CPUS} --checkpoint-dir ${join(base, 'checkpoints')}`,
     );
     expect(log).toMatch(/^ALS on all data: iteration 3\/3 loss=\d\.\d{6}e-\d+ seconds=\d+\.\d{3}$/m);
   });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { USERS_FILE, versionDir } from '../../src/artifact/index.js';
 import { publishModel } from '../../src/store/index.js';
 import { casesFor, urlOf } from '../helpers/api-cases.js';
-import { artifactOf, fixtureArtifact, fixtureModelData } from '../helpers/fixture-model.js';
+import { artifactOf, FIXTURE_VERSION, fixtureArtifact, fixtureModelData } from '../helpers/fixture-model.js';
 import { freePort } from '../helpers/moto.js';
 import {
   harnessBundle,
@@ -365,5 +365,98 @@ describe('Command: serve (broken on purpose)', () => {
     const firstNew = versions.indexOf(second.version);
     expect(versions.slice(0, firstNew).every((v) => v === first.version)).toBe(true);
     expect(versions.slice(firstNew).filter((v) => v !== second.version)).toEqual([]);
+  }, 40_000);
+});
+
+describe('Command: serve (metrics and SageMaker settings)', () => {
+  interface Emf {
+    _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };
+    [key: string]: unknown;
+  }
+  const emfLines = (server: ServeProcess): Emf[] =>
+    server.lines.filter((l) => l.startsWith('{"_aws"')).map((l) => JSON.parse(l) as Emf);
+
+  it('writes aggregated EMF lines per route and status from every thread, and the model line', async () => {
+    // Prepare: two request threads, lines every second.
+    const dir = tmp();
+    await publishModel(dir, fixtureArtifact());
+    const server = await serve({
+      MODEL_URI: dir,
+      METRICS_INTERVAL_SECONDS: '1',
+      POWERTOOLS_SERVICE_NAME: 'recs-test',
+    });
+    await ready(server);
+    const post = (body: unknown) =>
+      fetch(`${server.url}/invocations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+
+    // Act: 4 known users, 2 popular fallbacks, 1 fold-in, 1 unknown user (404), a batch of 2, 3 pings.
+    for (let i = 0; i < 4; i++) await post({ user_id: 'u001', k: 2 });
+    for (let i = 0; i < 2; i++) await post({ user_id: 'nobody', k: 2, fallback: 'popular' });
+    await post({ watched: ['v001'], k: 2 });
+    await post({ user_id: 'nobody' });
+    await post({ requests: [{ user_id: 'u001' }, { user_id: 'nobody', fallback: 'popular' }] });
+    for (let i = 0; i < 3; i++) await fetch(`${server.url}/ping`);
+    const total = (route: string, status: string, name: string): number =>
+      emfLines(server)
+        .filter((l) => l.route === route && l.status === status)
+        .reduce((sum, l) => sum + (l[name] as number), 0);
+    // The 200 that ended ready() came from a request thread too (the supervisor answers only 503s): 4 pings.
+    await waitFor(
+      () => total('invocations', '200', 'Requests') === 8 && total('ping', '200', 'Requests') === 4,
+      10_000,
+      'the EMF lines of 13 requests',
+    );
+
+    // Assess: the counts add up across threads and intervals; the latency values are one per request.
+    const lines = emfLines(server);
+    const invocations = lines.filter((l) => l.route === 'invocations' && l.status === '200');
+    expect({
+      requests: total('invocations', '200', 'Requests'),
+      answers: total('invocations', '200', 'Answers'),
+      fallback: total('invocations', '200', 'FallbackAnswers'),
+      foldIn: total('invocations', '200', 'FoldInAnswers'),
+      notFound: total('invocations', '404', 'Requests'),
+      latencies: invocations.flatMap((l) => l.Latency as number[]).length,
+    }).toEqual({ requests: 8, answers: 9, fallback: 3, foldIn: 1, notFound: 1, latencies: 8 });
+    expect(invocations[0]?._aws.CloudWatchMetrics[0]).toEqual({
+      Namespace: 'VideoRecommender',
+      Dimensions: [['service', 'route', 'status'], ['service', 'route'], ['service']],
+      Metrics: [
+        { Name: 'Requests', Unit: 'Count' },
+        { Name: 'ServerErrors', Unit: 'Count' },
+        { Name: 'Latency', Unit: 'Milliseconds' },
+        { Name: 'Answers', Unit: 'Count' },
+        { Name: 'FallbackAnswers', Unit: 'Count' },
+        { Name: 'FoldInAnswers', Unit: 'Count' },
+      ],
+    });
+    expect(invocations[0]?.service).toBe('recs-test');
+    const model = lines.find((l) => 'ModelAgeSeconds' in l);
+    expect(model).toMatchObject({
+      modelVersion: FIXTURE_VERSION,
+      ModelLoadFailures: 0,
+      service: 'recs-test',
+    });
+    expect(model?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service']]);
+  }, 40_000);
+
+  it('takes SAGEMAKER_MODEL_SERVER_WORKERS as its thread count and answers /execution-parameters with it', async () => {
+    // Prepare
+    const dir = tmp();
+    await publishModel(dir, fixtureArtifact());
+    const server = await serve({ MODEL_URI: dir, WORKERS: '', SAGEMAKER_MODEL_SERVER_WORKERS: '1' });
+    await ready(server);
+    // Act
+    const response = await fetch(`${server.url}/execution-parameters`);
+    // Assess
+    expect({ status: response.status, body: await response.json() }).toEqual({
+      status: 200,
+      body: { MaxConcurrentTransforms: 1, BatchStrategy: 'MULTI_RECORD', MaxPayloadInMB: 1 },
+    });
+    expect(logged(server, 'listening')[0]).toMatchObject({ threads: 1 });
   }, 40_000);
 });

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -27,10 +27,15 @@ interface Run {
   stderr: string;
 }
 
-/** Runs `tsx training/cli.ts ...args` as a real process (what `npm run train -- ...args` runs). */
-function train(args: string[], env: Record<string, string> = {}): Promise<Run> {
+/**
+ * Runs `tsx training/cli.ts ...args` as a real process (what `npm run train -- ...args` runs); an
+ * `undefined` in `env` removes that variable.
+ */
+function train(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete childEnv[name];
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, ['training/cli.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    const child = spawn(TSX, ['training/cli.ts', ...args], { cwd: ROOT, env: childEnv });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -49,6 +54,8 @@ async function readJson(path: string): Promise<Record<string, unknown>> {
 }
 
 const SMALL = ['--factors', '8', '--iterations', '3'];
+/** The original sample has 5 videos, so at most 5 factors. */
+const TINY = ['--factors', '4', '--iterations', '3'];
 
 describe('CLI: npm run train', () => {
   let dir: string;
@@ -70,7 +77,7 @@ describe('CLI: npm run train', () => {
       '--out',
       out,
       '--sagemaker-tarball',
-      ...SMALL,
+      ...TINY,
     ]);
 
     // Assess
@@ -82,9 +89,9 @@ describe('CLI: npm run train', () => {
       version: manifest.version,
       manifest: `models/${manifest.version}/manifest.json`,
     });
-    expect(manifest.counts).toEqual({ users: 5, videos: 5, factors: 8, interactions: 6, events: 8 });
+    expect(manifest.counts).toEqual({ users: 5, videos: 5, factors: 4, interactions: 6, events: 8 });
     expect(manifest.params).toEqual({
-      factors: 8,
+      factors: 4,
       regularization: 0.01,
       alpha: 1,
       iterations: 3,
@@ -184,9 +191,18 @@ describe('CLI: npm run train', () => {
     });
   });
 
-  it('prints help', async () => {
+  it('prints its version', async () => {
+    const run = await train(['--version']);
+    const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 0, stdout: `${version}\n` });
+  });
+
+  it('prints help, numeric defaults as numbers', async () => {
     const run = await train(['--help']);
     expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/--factors <n> +latent factors \(default: 100\)/);
+    expect(run.stdout).toContain('(default: 0.01)');
+    expect(run.stdout).not.toMatch(/default: "\d/);
     for (const option of [
       '--interactions',
       '--s3',
@@ -200,6 +216,100 @@ describe('CLI: npm run train', () => {
   });
 });
 
+describe('CLI: npm run train checks options and destinations before any work', () => {
+  let dir: string;
+  let badRows: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'train-pre-'));
+    // Reading this file would stop the run with exit 1 (too many bad rows): a refusal with exit 2 and a
+    // message about the destination shows the destination was checked before the input was read.
+    badRows = join(dir, 'bad.csv');
+    await writeFile(
+      badRows,
+      'userId,videoId,interactionType,interactionValue,location,timestamp\nu1,v1,watch,x,US,y\n',
+    );
+    await writeFile(join(dir, 'a-file'), 'not a directory');
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    [
+      '/proc/x',
+      "--out /proc/x is on the kernel's proc file system, which holds no files: choose a directory on disk",
+    ],
+    ['A_FILE', '--out A_FILE is a file, not a directory'],
+    ['A_FILE/models', '--out A_FILE/models cannot be created: A_FILE is a file, not a directory'],
+  ])('refuses --out %s before reading the input', async (out, message) => {
+    const file = join(dir, 'a-file');
+    const run = await train(['--interactions', badRows, '--out', out.replace('A_FILE', file)]);
+    expect({ code: run.code, stderr: run.stderr, stdout: run.stdout }).toEqual({
+      code: 2,
+      stderr: `train: error: ${message.replaceAll('A_FILE', file)}\n`,
+      stdout: '',
+    });
+  });
+
+  it('refuses a missing --videos file before reading the events', async () => {
+    const run = await train(['--interactions', badRows, '--videos', join(dir, 'nope.csv'), '--out', dir]);
+    expect({ code: run.code, stderr: run.stderr }).toEqual({
+      code: 2,
+      stderr: `train: error: --videos ${join(dir, 'nope.csv')} does not exist\n`,
+    });
+  });
+
+  it('refuses --s3 without a region or without credentials before reading the input', async () => {
+    // Prepare: no region and no credentials anywhere the SDK looks (and no instance metadata probe).
+    const bare = {
+      AWS_REGION: undefined,
+      AWS_DEFAULT_REGION: undefined,
+      AWS_PROFILE: undefined,
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_SECRET_ACCESS_KEY: undefined,
+      AWS_SESSION_TOKEN: undefined,
+      AWS_CONFIG_FILE: join(dir, 'no-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
+      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
+      AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
+    };
+
+    // Act
+    const noRegion = await train(['--interactions', badRows, '--s3', 's3://models/x'], bare);
+    const noCredentials = await train(['--interactions', badRows, '--s3', 's3://models/x'], {
+      ...bare,
+      AWS_REGION: 'eu-west-1',
+    });
+
+    // Assess
+    expect({ code: noRegion.code, stderr: noRegion.stderr }).toEqual({
+      code: 2,
+      stderr:
+        'train: error: --s3 s3://models/x: no AWS region is configured (set AWS_REGION, or a region in the AWS profile)\n',
+    });
+    expect(noCredentials.code).toBe(2);
+    expect(noCredentials.stderr).toMatch(
+      /^train: error: --s3 s3:\/\/models\/x: no AWS credentials found \(.+\)\n$/,
+    );
+  });
+
+  it('refuses --threads above the cores and --factors above the videos', async () => {
+    const threads = await train(['--interactions', ORIGINAL, '--threads', '99', '--out', dir]);
+    const factors = await train(['--interactions', ORIGINAL, '--factors', '6', '--out', join(dir, 'f')]);
+    expect({ code: threads.code, stderr: threads.stderr }).toEqual({
+      code: 2,
+      stderr: `train: error: --threads 99 is more than the ${availableParallelism()} cores of this machine (extra threads only wait for a core: 99 ran 60x slower than 2)\n`,
+    });
+    expect({ code: factors.code, stderr: factors.stderr }).toEqual({
+      code: 2,
+      stderr: 'train: error: --factors 6 is more than the 5 videos in the data: use --factors 5 or fewer\n',
+    });
+    expect(existsSync(join(dir, 'f'))).toBe(false);
+  });
+});
+
 describe('CLI: npm run train -- --s3', () => {
   let moto: Moto;
   let dir: string;
@@ -210,6 +320,21 @@ describe('CLI: npm run train -- --s3', () => {
   afterAll(async () => {
     await moto.stop();
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a bucket that does not exist before reading the input', async () => {
+    const run = await train(
+      ['--interactions', join(ROOT, 'test/fixtures/events/bad-rows.csv'), '--s3', 's3://no-such-bucket/x'],
+      {
+        ...moto.env,
+        AWS_S3_FORCE_PATH_STYLE: 'true',
+      },
+    );
+    expect({ code: run.code, stderr: run.stderr }).toEqual({
+      code: 2,
+      stderr:
+        'train: error: --s3 s3://no-such-bucket/x: bucket no-such-bucket does not exist (create it first, e.g. aws s3 mb s3://no-such-bucket)\n',
+    });
   });
 
   it('publishes to S3 and the store reads back the same model as the local copy', async () => {
@@ -229,7 +354,7 @@ describe('CLI: npm run train -- --s3', () => {
         out,
         '--s3',
         's3://models/recommender',
-        ...SMALL,
+        ...TINY,
       ],
       { ...moto.env, AWS_S3_FORCE_PATH_STYLE: 'true' },
     );

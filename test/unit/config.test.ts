@@ -25,6 +25,9 @@ describe('Function: loadConfig', () => {
       scoring: 'ann',
       annNprobe: undefined,
       modelRetryMaxSeconds: 30,
+      metricsIntervalSeconds: 60,
+      metricsNamespace: 'VideoRecommender',
+      metricsService: 'video-recommender',
       s3ForcePathStyle: false,
       s3Endpoint: undefined,
       awsRegion: undefined,
@@ -54,6 +57,9 @@ describe('Function: loadConfig', () => {
         SCORING: 'EXACT',
         ANN_NPROBE: '12',
         MODEL_RETRY_MAX_SECONDS: '5',
+        METRICS_INTERVAL_SECONDS: '0',
+        POWERTOOLS_METRICS_NAMESPACE: 'Recs',
+        POWERTOOLS_SERVICE_NAME: 'recs-prod',
         AWS_S3_FORCE_PATH_STYLE: 'true',
         AWS_ENDPOINT_URL: 'http://127.0.0.1:5000',
         AWS_REGION: 'eu-west-1',
@@ -79,6 +85,9 @@ describe('Function: loadConfig', () => {
       scoring: 'exact',
       annNprobe: 12,
       modelRetryMaxSeconds: 5,
+      metricsIntervalSeconds: 0,
+      metricsNamespace: 'Recs',
+      metricsService: 'recs-prod',
       s3ForcePathStyle: true,
       s3Endpoint: 'http://127.0.0.1:5000',
       awsRegion: 'eu-west-1',
@@ -96,6 +105,22 @@ describe('Function: loadConfig', () => {
       port: 9090,
       s3Endpoint: 'http://s3.local',
     });
+  });
+
+  it("honours the SageMaker inference toolkit's worker count and timeout unless ours are set", () => {
+    const toolkit = { SAGEMAKER_MODEL_SERVER_WORKERS: '3', SAGEMAKER_MODEL_SERVER_TIMEOUT: '120' };
+    const pick = (c: ReturnType<typeof loadConfig>) => ({
+      workers: c.workers,
+      requestTimeoutSeconds: c.requestTimeoutSeconds,
+    });
+    expect(pick(loadConfig(toolkit))).toEqual({ workers: 3, requestTimeoutSeconds: 120 });
+    expect(pick(loadConfig({ ...toolkit, WORKERS: '1', REQUEST_TIMEOUT_SECONDS: '15' }))).toEqual({
+      workers: 1,
+      requestTimeoutSeconds: 15,
+    });
+    expect(() => loadConfig({ SAGEMAKER_MODEL_SERVER_WORKERS: 'many' })).toThrow(
+      'Invalid environment variable SAGEMAKER_MODEL_SERVER_WORKERS must be an integer between 0 and 256 (got "many")',
+    );
   });
 
   it('treats empty strings as unset', () => {

@@ -189,8 +189,15 @@ describe('Function: handleRequest', () => {
       ...post(body, { 'content-type': 'application/json' }),
       path: '/recommendations',
     });
-    expect(recommendations).toEqual(invocations);
+    const { meta: recommendationsMeta, ...recommendationsResponse } = recommendations;
+    const { meta: invocationsMeta, ...invocationsResponse } = invocations;
+    expect(recommendationsResponse).toEqual(invocationsResponse);
     expect(JSON.parse(recommendations.body).source).toBe('fold-in');
+    // The metrics see the route and one fold-in answer.
+    expect([recommendationsMeta, invocationsMeta]).toEqual([
+      { route: 'recommendations', answers: { answers: 1, fallback: 0, foldIn: 1 } },
+      { route: 'invocations', answers: { answers: 1, fallback: 0, foldIn: 1 } },
+    ]);
   });
 
   it('reports the version of whichever model is current, and why there is none', async () => {

@@ -14,10 +14,13 @@ describe('Table: ROUTES', () => {
     expect(() => routeById('nope' as never)).toThrow(RangeError);
   });
 
-  it('serves every route on both targets', () => {
-    expect(ROUTES.filter((r) => !(r.targets.includes('lambda') && r.targets.includes('container')))).toEqual(
-      [],
-    );
+  it('serves every route on both targets but /execution-parameters (Batch Transform runs containers only)', () => {
+    expect(
+      ROUTES.filter((r) => !(r.targets.includes('lambda') && r.targets.includes('container'))).map((r) => [
+        r.id,
+        r.targets,
+      ]),
+    ).toEqual([['executionParameters', ['container']]]);
   });
 
   it('gives every body route examples that its own schema accepts, one per request kind', () => {
@@ -44,6 +47,7 @@ describe('Table: ROUTES', () => {
       recommendations: 'api-key',
       userRecommendations: 'api-key',
       similarVideos: 'api-key',
+      executionParameters: 'open',
     });
   });
 });

@@ -92,13 +92,17 @@ export function addSageMakerOptions(
     .option('--region <region>', 'sagemaker: AWS region', env.AWS_REGION ?? 'us-east-1')
     .option('--role-arn <arn>', 'sagemaker: the training job execution role (see --print-policies)')
     .option('--instance-type <type>', 'sagemaker: training instance type', 'ml.m7i.4xlarge')
-    .option('--volume-size <gb>', 'sagemaker: storage volume for the input data', '50')
+    .addOption(new Option('--volume-size <gb>', 'sagemaker: storage volume for the input data').default(50))
     .option(
       '--spot',
       'sagemaker: managed spot training (resumes from checkpoints after an interruption)',
       false,
     )
-    .option('--max-runtime <seconds>', 'sagemaker: stop the job after this much training time', '86400')
+    .addOption(
+      new Option('--max-runtime <seconds>', 'sagemaker: stop the job after this much training time').default(
+        86400,
+      ),
+    )
     .option(
       '--max-wait <seconds>',
       'sagemaker, --spot: stop after this much time, spot waits included (default 2x --max-runtime)',
@@ -117,7 +121,7 @@ export function addSageMakerOptions(
       '--checkpoint-s3 <uri>',
       'sagemaker: checkpoint location (default with --spot: <--output-s3>/<job>/checkpoints)',
     )
-    .option('--poll-seconds <s>', 'sagemaker: seconds between status checks', '30')
+    .addOption(new Option('--poll-seconds <s>', 'sagemaker: seconds between status checks').default(30))
     .option(
       '--schedule <expression>',
       'sagemaker: instead of one job now, retrain on this EventBridge schedule, e.g. "cron(0 3 * * ? *)"',
