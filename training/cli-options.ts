@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { ALS_DEFAULTS } from '../src/als/index.js';
 import { ConfigInvalidError } from '../src/core/errors.js';
 import { DEFAULT_MAX_BAD_FRACTION } from './bad-rows.js';
+import { addQualityOptions, qualityFields, qualitySettings } from './cli-quality-options.js';
 import type { TrainingOptions } from './pipeline.js';
 import { type ColumnRef, EVENT_LAYOUTS, type EventLayout } from './read-events.js';
 import { SPLIT_SEED } from './split.js';
@@ -73,12 +74,13 @@ const rawSchema = z.object({
   eval: z.boolean(),
   sagemakerTarball: z.boolean().default(false),
   quiet: z.boolean().default(false),
+  ...qualityFields,
 });
 
 /** Builds the commander program (without an action): names, help texts and defaults. */
 export function buildProgram(): Command {
   const d = ALS_DEFAULTS;
-  return new Command('train')
+  const program = new Command('train')
     .description(
       'Train an implicit-feedback ALS model from interaction events, evaluate it and publish versioned artifacts.',
     )
@@ -131,6 +133,7 @@ export function buildProgram(): Command {
     )
     .option('--quiet', 'print only errors')
     .showHelpAfterError('(run with --help for usage)');
+  return addQualityOptions(program);
 }
 
 type ParsedOptions = z.infer<typeof rawSchema>;
@@ -240,6 +243,7 @@ export function parseCliOptions(values: Record<string, unknown>): {
       evaluate: o.eval,
       sagemakerTarball: o.sagemakerTarball,
       forcePathStyle: undefined,
+      ...qualitySettings(o),
     },
     cli: { quiet: o.quiet, sagemakerTarball: o.sagemakerTarball },
   };

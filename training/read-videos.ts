@@ -50,8 +50,10 @@ export interface VideosRead {
   metadata: (VideoMeta | null)[];
   /** Model videos that got a row. */
   matched: number;
-  /** Valid rows for videos the model does not know (no interactions); counted, not kept. */
+  /** Valid rows for videos the model does not know (no interactions). */
   unmatched: number;
+  /** Those videos (file order) with their metadata: served similar videos by metadata. */
+  cold: { ids: string[]; metadata: VideoMeta[] };
   bad: BadRowReport;
   /** sha256 (hex) of the file's bytes. */
   sha256: string;
@@ -99,6 +101,7 @@ export async function readVideos(
   let rows = 0;
   let matched = 0;
   let unmatched = 0;
+  const cold: VideosRead['cold'] = { ids: [], metadata: [] };
 
   const accept = (f: string[], line: number, c: Positions): Rejection | undefined => {
     if (f.length !== c.width) return ['column-count', `expected ${c.width} columns, found ${f.length}`];
@@ -132,8 +135,11 @@ export async function readVideos(
     if (numbers.views !== undefined) meta.views = numbers.views;
     firstLine.set(id, line);
     const at = index.get(id);
-    if (at === undefined) unmatched++;
-    else {
+    if (at === undefined) {
+      unmatched++;
+      cold.ids.push(id);
+      cold.metadata.push(meta);
+    } else {
       metadata[at] = meta;
       matched++;
     }
@@ -157,5 +163,5 @@ export async function readVideos(
   });
   const report = bad.report(rows);
   checkBadRows(file, report, options.maxBadFraction ?? DEFAULT_MAX_BAD_FRACTION);
-  return { file, metadata, matched, unmatched, bad: report, sha256 };
+  return { file, metadata, matched, unmatched, cold, bad: report, sha256 };
 }

@@ -52,6 +52,14 @@ export interface TrainHooks {
   computeLoss?: boolean;
   /** Inner loops: 'wasm' (SIMD, float32 like implicit; the default where supported) or 'js' (float64 vectors). */
   kernel?: AlsKernel;
+  /**
+   * Called after each iteration with the current factors (views, valid only during the call); returning
+   * false ends training there (the tuner's early stopping). The result then holds those factors.
+   */
+  afterIteration?(
+    iteration: number,
+    factors: { userFactors: Float32Array; itemFactors: Float32Array },
+  ): boolean;
 }
 
 function checkParams(p: AlsParams): void {
@@ -177,6 +185,8 @@ export async function trainAls(
         losses.push(loss);
       }
       hooks.onIteration?.({ iteration, loss, seconds });
+      const current = { userFactors: state.userFactors, itemFactors: state.itemFactors };
+      if (hooks.afterIteration?.(iteration, current) === false) break;
     }
   } finally {
     await pool.close();

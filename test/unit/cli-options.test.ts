@@ -34,6 +34,9 @@ describe('Function: parseCliOptions', () => {
         evaluate: true,
         sagemakerTarball: false,
         forcePathStyle: undefined,
+        weighting: { scheme: 'none' },
+        split: 'random',
+        tune: undefined,
       },
       cli: { quiet: false, sagemakerTarball: false },
     });
