@@ -4,7 +4,7 @@
  * BM25 / TF-IDF confidence weighting.
  * @module
  */
-export { foldInUser } from './fold-in.js';
+export { type Contribution, type Explainer, explainUser, foldInUser } from './fold-in.js';
 export { gramMatrix } from './gram.js';
 export { ALS_DEFAULTS, type AlsResult, type IterationInfo, type TrainHooks, trainAls } from './train.js';
 export {
