@@ -61,7 +61,9 @@ export function fixtureModelData(): ModelData {
     ],
     coldVideos: {
       ids: ['v007'],
-      metadata: [{ title: 'Street food in Rome', language: 'it', tags: ['food', 'travel'], lengthSeconds: 540 }],
+      metadata: [
+        { title: 'Street food in Rome', language: 'it', tags: ['food', 'travel'], lengthSeconds: 540 },
+      ],
     },
   };
 }

@@ -7,7 +7,9 @@ import { FIXTURE_PARAMS } from '../helpers/fixture-model.js';
 
 describe('Function: unitRows', () => {
   it('scales each row to unit length and keeps zero rows zero', () => {
-    expect(Array.from(unitRows(Float32Array.of(3, 4, 0, 0, 0, 2), 2))).toEqual([0.6, 0.8, 0, 0, 0, 1].map(Math.fround));
+    expect(Array.from(unitRows(Float32Array.of(3, 4, 0, 0, 0, 2), 2))).toEqual(
+      [0.6, 0.8, 0, 0, 0, 1].map(Math.fround),
+    );
   });
 });
 
