@@ -44,6 +44,7 @@ describe('Table: ROUTES', () => {
       recommendations: 'api-key',
       userRecommendations: 'api-key',
       similarVideos: 'api-key',
+      similarUsers: 'api-key',
     });
   });
 });
