@@ -81,7 +81,12 @@ export async function startServer(
     },
   );
   const url = `http://127.0.0.1:${port}`;
-  await waitForPing(url, child, readyWithinMs);
+  try {
+    await waitForPing(url, child, readyWithinMs);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
   return {
     child,
     url,

@@ -81,7 +81,7 @@ function baseOptions(interactions: string, layout: EventLayoutName, split: Split
 }
 
 async function measureSplit(data: TrainingData, split: SplitKind, budget: Budget): Promise<Row[]> {
-  const options = baseOptions('', 'events', split);
+  const options = baseOptions('', 'interactions', split);
   const holdout: Holdout = prepareHoldout(options, data, { info: (line) => console.log(line) });
   if (holdout.status !== 'split') return [];
   if (split === 'random') {
@@ -176,7 +176,7 @@ async function main(): Promise<void> {
     if (existsSync(values.data)) await benchData('MovieLens 100K', values.data, 'movielens', splits, budget);
     else console.log(`\n${values.data} not found: MovieLens 100K skipped (see ../shared/EVAL.md)`);
   }
-  if (values.only !== 'ml100k') await benchData('Shipped sample', SAMPLE_INTERACTIONS, 'events', splits, budget);
+  if (values.only !== 'ml100k') await benchData('Shipped sample', SAMPLE_INTERACTIONS, 'interactions', splits, budget);
   console.log(`\nbench:quality took ${((Date.now() - started) / 60_000).toFixed(1)} min`);
 }
 

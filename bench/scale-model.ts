@@ -19,7 +19,7 @@ import {
 } from '../src/artifact/index.js';
 import { idHash } from '../src/core/id-hash.js';
 import type { VideoMeta } from '../src/core/model-data.js';
-import { createRng, type Rng } from '../src/core/random.js';
+import { createRng, type Rng, splitmix32 } from '../src/core/random.js';
 import { buildIvf } from '../src/ranking/index.js';
 
 /** The shape of the generated model. */
@@ -109,14 +109,8 @@ function groupSamplers(
 
 /** A tiny per-user generator (splitmix32 steps), so a user's data depends only on the seed and its index. */
 function userRng(seed: number, index: number): Rng {
-  let state = (seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0;
-  return () => {
-    state = (state + 0x9e3779b9) >>> 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    return ((z ^ (z >>> 16)) >>> 0) / 4294967296;
-  };
+  const next = splitmix32(seed ^ Math.imul(index + 1, 0x9e3779b1));
+  return () => next() / 4294967296;
 }
 
 interface UserData {

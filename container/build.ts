@@ -10,14 +10,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-
-/** The swagger-ui-dist files container/docs.ts serves (kept in step by test/unit/container-build.test.ts). */
-const SWAGGER_FILES = [
-  'swagger-ui.css',
-  'index.css',
-  'swagger-ui-bundle.js',
-  'swagger-ui-standalone-preset.js',
-];
+// JSON, not docs.ts: the image runs this file with plain Node, which does not map .js imports to .ts.
+import SWAGGER_FILES from './swagger-files.json' with { type: 'json' };
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

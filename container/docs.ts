@@ -11,14 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { openApiDocument } from '../src/api/index.js';
 import type { Limits } from '../src/core/limits.js';
 import type { HttpResponse } from '../src/http/index.js';
+import swaggerFiles from './swagger-files.json' with { type: 'json' };
 
-/** The swagger-ui-dist files the page uses. */
-export const SWAGGER_FILES = [
-  'swagger-ui.css',
-  'index.css',
-  'swagger-ui-bundle.js',
-  'swagger-ui-standalone-preset.js',
-];
+/** The swagger-ui-dist files the page uses (JSON so the image build reads it without a TypeScript resolver). */
+export const SWAGGER_FILES: readonly string[] = swaggerFiles;
 
 const TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',

@@ -8,8 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { payloadTooLargeError } from '../src/core/errors.js';
-import type { Log } from '../src/core/log.js';
+import { payloadTooLargeError, RecommenderError } from '../src/core/errors.js';
+import { type Log, lazyChild } from '../src/core/log.js';
 import { errorResponse, type HttpRequest, type HttpResponse } from '../src/http/index.js';
 import type { Config } from '../src/serving/index.js';
 import type { DocsSite } from './docs.js';
@@ -17,6 +17,8 @@ import type { DocsSite } from './docs.js';
 const CUSTOM_ATTRIBUTES = 'x-amzn-sagemaker-custom-attributes';
 /** Requests slower than this are always in the access log, whatever the sample rate. */
 const SLOW_MS = 1000;
+/** nginx's status for a client that closed the connection before the answer */
+const CLIENT_CLOSED = 499;
 
 /** What the server needs. */
 export interface ServerOptions {
@@ -128,20 +130,33 @@ export function createHttpServer(options: ServerOptions): HttpServer {
       const started = performance.now();
       const url = req.url ?? '/';
       const attributes = req.headers[CUSTOM_ATTRIBUTES];
-      const respond = (response: HttpResponse, close = closing): void => {
-        send(res, response, typeof attributes === 'string' ? attributes : undefined, close);
+      let reqId: string | undefined;
+      const idOf = (): string => {
+        reqId ??= requestIdOf(req);
+        return reqId;
+      };
+      // Failures are logged with the id the access line carries; the child exists only if one is.
+      const reqLog = lazyChild(log, () => ({ reqId: idOf() }));
+      let answered = false;
+      const finish = (status: number): void => {
+        answered = true;
         inFlight--;
         const ms = performance.now() - started;
         // Every failure and slow request; successes sampled (each line costs ~20 % of a request's CPU).
-        if (response.status >= 400 || ms >= SLOW_MS || Math.random() < config.accessLogSample) {
+        if (status >= 400 || ms >= SLOW_MS || Math.random() < config.accessLogSample) {
           log.info('request', {
-            reqId: requestIdOf(req),
+            reqId: idOf(),
             method: req.method,
             url,
-            status: response.status,
+            status,
             ms: Math.round(ms * 100) / 100,
           });
         }
+      };
+      const respond = (response: HttpResponse, close = closing): void => {
+        if (answered) return;
+        send(res, response, typeof attributes === 'string' ? attributes : undefined, close);
+        finish(response.status);
       };
       const { path, query } = splitUrl(url);
       const site = options.docs?.match(req.method ?? 'GET', path);
@@ -150,14 +165,29 @@ export function createHttpServer(options: ServerOptions): HttpServer {
         respond(site);
         return;
       }
-      readBody(req, config.maxBodyBytes).then(
-        (body) =>
-          options
-            .handle({ method: req.method ?? 'GET', path, query, headers: req.headers, body }, log)
-            .then((response) => respond(response)),
-        // A body left unread means the connection cannot carry another request.
-        (error: unknown) => respond(errorResponse(error, log), true),
-      );
+      readBody(req, config.maxBodyBytes)
+        .then(
+          (body) =>
+            options
+              .handle({ method: req.method ?? 'GET', path, query, headers: req.headers, body }, reqLog)
+              .then((response) => respond(response)),
+          (error: unknown) => {
+            // A client gone mid-body is not our failure: nothing to answer, 499 in the access line.
+            if (req.destroyed && !(error instanceof RecommenderError)) {
+              if (!answered) finish(CLIENT_CLOSED);
+              return;
+            }
+            // A body left unread means the connection cannot carry another request.
+            respond(errorResponse(error, reqLog), true);
+          },
+        )
+        .catch((error: unknown) => {
+          // Sending failed (the socket broke mid-answer): the connection cannot be trusted further.
+          reqLog.error('request failed', { error });
+          if (answered) return;
+          res.destroy();
+          finish(500);
+        });
     },
   );
   return {

@@ -48,9 +48,10 @@ async function start(): Promise<void> {
     entry: new URL('./server.ts', import.meta.url),
     writeLines: (text) => stdout.write(text),
   });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void supervisor.shutdown(signal).then(() => process.exit(0)));
-  }
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => void supervisor.shutdown(signal));
+  // The supervisor's exit code is the process's: 0 after a drain, 1 after a fatal error.
+  void supervisor.done.then((code) => process.exit(code));
   const url = `http://127.0.0.1:${config.port}`;
   await waitForModel(url);
   const userId = 'u001';

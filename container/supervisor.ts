@@ -38,6 +38,8 @@ interface Thread {
   worker: Worker;
   opened: Set<number>;
   listening: boolean;
+  /** told to listen (once: a second listen() on a bound server throws in the thread) */
+  listenSent: boolean;
   /** consecutive deaths before listening */
   failedStarts: number;
   lastBeat: number;
@@ -95,7 +97,8 @@ class SupervisorState {
   readonly threads = new Map<number, Thread>();
   private readonly words: Int32Array;
   private readonly models = new Map<number, ModelHandle>();
-  private readonly waiters: { generation: number; resolve: () => void }[] = [];
+  /** installs waiting until every thread has opened their generation (false: abandoned) */
+  private readonly waiters: { generation: number; resolve: (opened: boolean) => void }[] = [];
   private generation = 0;
   private active = 0;
   private stopping = false;
@@ -125,13 +128,29 @@ class SupervisorState {
     thread.worker.postMessage(message);
   }
 
+  private listen(thread: Thread): void {
+    if (thread.listenSent) return;
+    thread.listenSent = true;
+    this.send(thread, { type: 'listen' });
+  }
+
   private settleWaiters(): void {
-    const allOpened = (gen: number): boolean => [...this.threads.values()].every((t) => t.opened.has(gen));
+    // No thread left (all died while opening) is not "all opened": their replacements will open it.
+    const allOpened = (gen: number): boolean =>
+      this.threads.size > 0 && [...this.threads.values()].every((t) => t.opened.has(gen));
     for (const w of [...this.waiters]) {
       if (allOpened(w.generation)) {
         this.waiters.splice(this.waiters.indexOf(w), 1);
-        w.resolve();
+        w.resolve(true);
       }
+    }
+  }
+
+  /** A thread could not open a new version: the version is dropped and the active one keeps serving. */
+  private abandon(generation: number): void {
+    for (const w of this.waiters.filter((w) => w.generation === generation)) {
+      this.waiters.splice(this.waiters.indexOf(w), 1);
+      w.resolve(false);
     }
   }
 
@@ -148,8 +167,7 @@ class SupervisorState {
         return;
       case 'opened':
         thread.opened.add(message.generation);
-        if (message.generation === this.active && !this.placeholder && !thread.listening)
-          this.send(thread, { type: 'listen' });
+        if (message.generation === this.active && !this.placeholder) this.listen(thread);
         this.settleWaiters();
         return;
       case 'open-failed':
@@ -158,7 +176,10 @@ class SupervisorState {
           generation: message.generation,
           error: message.message,
         });
-        void thread.worker.terminate();
+        // Before any version serves, a thread that cannot open the first is replaced (with backoff);
+        // later, the thread keeps serving the active version and the new one is not installed.
+        if (this.active === 0) void thread.worker.terminate();
+        else this.abandon(message.generation);
         return;
       case 'listening':
         thread.listening = true;
@@ -190,6 +211,7 @@ class SupervisorState {
       worker,
       opened: new Set(),
       listening: false,
+      listenSent: false,
       failedStarts,
       lastBeat: 0,
       lastBeatAt: Date.now(),
@@ -233,6 +255,7 @@ class SupervisorState {
 
   /** Queues `handle` to become every thread's version (swaps happen one at a time). */
   swap(handle: ModelHandle): void {
+    if (this.stopping) return;
     this.installing = this.installing
       .then(() => this.install(handle))
       .catch((error: unknown) => this.log.error('install_failed', { error: errorFields(error).message }));
@@ -240,6 +263,7 @@ class SupervisorState {
 
   /** Makes `handle` the version of every thread: each opens it, then one atomic store switches all. */
   private async install(handle: ModelHandle): Promise<void> {
+    if (this.stopping) return;
     const gen = ++this.generation;
     this.models.set(gen, handle);
     if (gen === 1) {
@@ -248,11 +272,22 @@ class SupervisorState {
       for (const thread of this.threads.values())
         this.send(thread, { type: 'open', generation: gen, handle });
     }
-    await new Promise<void>((resolve) => {
+    const opened = await new Promise<boolean>((resolve) => {
       this.waiters.push({ generation: gen, resolve });
       this.settleWaiters();
     });
     if (this.stopping) return;
+    if (!opened) {
+      this.models.delete(gen);
+      for (const thread of this.threads.values())
+        this.send(thread, { type: 'retain', generations: [this.active] });
+      this.log.error('model_not_installed', {
+        version: handle.version,
+        generation: gen,
+        servingGeneration: this.active,
+      });
+      return;
+    }
     Atomics.store(this.words, ACTIVE, gen);
     this.active = gen;
     for (const old of [...this.models.keys()]) if (old < gen) this.models.delete(old);
@@ -261,8 +296,7 @@ class SupervisorState {
       const closing = this.placeholder;
       this.placeholder = undefined;
       await closing.drain(Date.now() + 1000);
-      for (const thread of this.threads.values())
-        if (thread.opened.has(gen)) this.send(thread, { type: 'listen' });
+      for (const thread of this.threads.values()) if (thread.opened.has(gen)) this.listen(thread);
     }
     this.log.info('model_active', { version: handle.version, generation: gen, threads: this.threads.size });
   }

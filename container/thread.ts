@@ -39,8 +39,8 @@ export function runThread(data: ThreadData): void {
   const handles = new Map<number, ModelHandle>();
   const open = (generation: number, handle: ModelHandle): void => {
     try {
-      handles.set(generation, handle);
       cache.get(handle);
+      handles.set(generation, handle);
       post({ type: 'opened', generation });
     } catch (error) {
       post({ type: 'open-failed', generation, message: errorFields(error).message as string });
@@ -51,7 +51,9 @@ export function runThread(data: ThreadData): void {
   const ctx = routeContext(config, log, () => {
     const handle = handles.get(Atomics.load(control, ACTIVE));
     // Threads listen only once they hold the active version, so this is a guard, not a state clients see.
-    return handle ? cache.get(handle) : new ModelNotLoadedError('No model is active in this thread yet');
+    return handle
+      ? cache.get(handle)
+      : new ModelNotLoadedError('No model is active in this thread yet', { expose: true });
   });
   const router = new Router(ROUTES.filter((r) => r.targets.includes('container')));
   const http = createHttpServer({

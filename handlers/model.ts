@@ -38,6 +38,7 @@ const runtime =
     : runtimeFromConfig(config, { log, drive: 'requests', slots: 1, uriFallback: false, source });
 const missingUri = new ModelNotLoadedError(
   'MODEL_URI is not set: set it to s3://bucket/prefix (serverless.yml param modelUri) or a model directory',
+  { expose: true },
 );
 // User blocks read on demand go through the same bounded client.
 const cache = new RecommenderCache(config, 0, source);
@@ -56,5 +57,9 @@ export async function currentRecommender(): Promise<Recommender | ModelNotLoaded
 }
 
 // Init-phase load: one attempt; a failure is logged and retried by a request after its backoff.
-if (runtime) await runtime.start();
-else log.error('model_load_failed', { error: missingUri.message });
+if (runtime) {
+  await runtime.start();
+  // Opened here, so the first request does not pay for it.
+  const loaded = runtime.handle();
+  if (loaded) cache.get(loaded);
+} else log.error('model_load_failed', { error: missingUri.message });

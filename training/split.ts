@@ -9,6 +9,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
+import { fnv1aText } from '../src/core/id-hash.js';
 import type { Csr } from '../src/core/model-data.js';
 import { fmix32 } from '../src/core/random.js';
 
@@ -37,7 +38,6 @@ export const MIN_PAIRS_FOR_HOLDOUT = 5;
 export const HOLDOUT_DIVISOR = 5;
 
 const CANONICAL_UINT = /^(0|[1-9][0-9]{0,9})$/;
-const UTF8 = new TextEncoder();
 
 /** The numeric value of an id when it is a canonical decimal integer below 2^32, else undefined. */
 export function numericId(id: string): number | undefined {
@@ -46,19 +46,9 @@ export function numericId(id: string): number | undefined {
   return value <= 0xffffffff ? value : undefined;
 }
 
-/** FNV-1a 32-bit over the UTF-8 bytes of `text`. */
-export function fnv1a32(text: string): number {
-  let hash = 0x811c9dc5;
-  for (const byte of UTF8.encode(text)) {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}
-
 /** The 32-bit key of a raw id: its numeric value for canonical integers (EVAL.md), else its FNV-1a hash. */
 export function idKey(id: string): number {
-  return numericId(id) ?? fnv1a32(id);
+  return numericId(id) ?? fnv1aText(id);
 }
 
 /** EVAL.md's pair key from the users' and items' numeric keys. */

@@ -8,8 +8,9 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ArtifactInvalidError } from '../core/errors.js';
 import { IdTable } from '../core/id-table.js';
+import { sha256Hex, sizeMismatch } from './checks.js';
 import {
-  type Dtype,
+  DTYPE_BYTES,
   FORMAT_VERSION,
   ITEM_SECTIONS,
   ITEMS_FILE,
@@ -23,14 +24,6 @@ import {
   V1_FORMAT_VERSION,
 } from './format.js';
 import type { UserDirectory } from './user-blocks.js';
-
-const BYTES: Record<Exclude<Dtype, 'utf8-json'>, number> = {
-  float32: 4,
-  float64: 8,
-  int32: 4,
-  uint32: 4,
-  uint8: 1,
-};
 
 /** The metadata filter index: lower-cased key -> [start, count] in the postings. */
 export interface MetadataIndexJson {
@@ -88,10 +81,13 @@ export function formatVersionOf(manifest: unknown): number {
   return version;
 }
 
-/** Validates a format-2 manifest. */
-export function parseManifest(manifest: unknown): Manifest {
-  formatVersionOf(manifest);
-  const parsed = manifestSchema.safeParse(manifest);
+/** Checks a manifest's format version, then its schema; both failures name what is wrong. */
+export function checkedManifest<T>(manifest: unknown, version: number, schema: z.ZodType<T>): T {
+  const declared = formatVersionOf(manifest);
+  if (declared !== version) {
+    throw invalid(`${MANIFEST_FILE} is format ${declared}, not the format ${version} this reader reads`);
+  }
+  const parsed = schema.safeParse(manifest);
   if (!parsed.success) {
     const issues = parsed.error.issues
       .slice(0, 5)
@@ -100,6 +96,11 @@ export function parseManifest(manifest: unknown): Manifest {
     throw invalid(`${MANIFEST_FILE} is invalid: ${issues}`);
   }
   return parsed.data;
+}
+
+/** Validates a format-2 manifest. */
+export function parseManifest(manifest: unknown): Manifest {
+  return checkedManifest(manifest, FORMAT_VERSION, manifestSchema);
 }
 
 function expectedShapes(m: Manifest): Map<ItemSectionName, number[] | undefined> {
@@ -147,7 +148,7 @@ function checkSection(section: Section, shape: number[] | undefined, fileBytes: 
   if (section.offset % 8 !== 0)
     throw invalid(`${where} starts at offset ${section.offset}, not 8-byte aligned`);
   const elements = section.shape.reduce((a, b) => a * b, 1);
-  const expected = dtype === 'utf8-json' ? elements : elements * BYTES[dtype];
+  const expected = dtype === 'utf8-json' ? elements : elements * DTYPE_BYTES[dtype];
   if (section.length !== expected) {
     throw invalid(`${where} is ${section.length} bytes, expected ${expected} for shape [${section.shape}]`);
   }
@@ -194,11 +195,7 @@ function checkGroups(m: Manifest, byName: ReadonlyMap<ItemSectionName, Section>)
 /** Checks size and sha256 of `items.bin` and the layout of its sections against the manifest. */
 export function verifyItems(m: Manifest, bytes: Uint8Array): Map<ItemSectionName, Section> {
   if (bytes.byteLength !== m.items.bytes) {
-    throw invalid(
-      bytes.byteLength < m.items.bytes
-        ? `${ITEMS_FILE} is truncated: ${bytes.byteLength} of ${m.items.bytes} bytes`
-        : `${ITEMS_FILE} has ${bytes.byteLength} bytes, the manifest says ${m.items.bytes}`,
-    );
+    throw sizeMismatch(ITEMS_FILE, bytes.byteLength, m.items.bytes);
   }
   const shapes = expectedShapes(m);
   const byName = new Map<ItemSectionName, Section>();
@@ -216,7 +213,7 @@ export function verifyItems(m: Manifest, bytes: Uint8Array): Map<ItemSectionName
       throw invalid(`${MANIFEST_FILE} has ${name} but no ivf index`);
   }
   checkGroups(m, byName);
-  const actual = createHash('sha256').update(bytes).digest('hex');
+  const actual = sha256Hex(bytes);
   if (actual !== m.items.sha256) {
     throw invalid(
       `${ITEMS_FILE} sha256 mismatch: expected ${m.items.sha256}, got ${actual}${corruptSection(bytes, m.items.sections)}`,

@@ -5,13 +5,13 @@
  * them for a model held in memory.
  * @module
  */
-import { createHash } from 'node:crypto';
 import { gramMatrix } from '../als/index.js';
 import { ArtifactInvalidError } from '../core/errors.js';
 import { idHash } from '../core/id-hash.js';
 import { buildIdTable } from '../core/id-table.js';
 import type { AlsParams, ColdVideos, ModelData, VideoMeta } from '../core/model-data.js';
 import { buildIvf, IVF_MIN_ITEMS, type IvfIndex, type IvfOptions, topKValues } from '../ranking/index.js';
+import { sha256Hex } from './checks.js';
 import {
   FORMAT_VERSION,
   type IndexInfo,
@@ -81,7 +81,6 @@ const textEncoder = new TextEncoder();
 // Typed arrays are little-endian on every platform Node ships for; the format is defined as little-endian.
 const isLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 const alignUp = (n: number): number => Math.ceil(n / SECTION_ALIGNMENT) * SECTION_ALIGNMENT;
 const raw = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
@@ -219,7 +218,7 @@ export function encodeItems(items: ItemSide): { bytes: Uint8Array; sections: Sec
       shape: p.shape,
       offset,
       length: p.bytes.byteLength,
-      sha256: sha256(p.bytes),
+      sha256: sha256Hex(p.bytes),
     };
     offset += p.bytes.byteLength;
     return section;
@@ -241,9 +240,9 @@ export function buildManifest(parts: {
   userIndex?: IndexInfo | undefined;
   weighting?: Manifest['weighting'];
 }): Manifest {
-  const itemsSha = sha256(parts.items.bytes);
+  const itemsSha = sha256Hex(parts.items.bytes);
   const createdAt = parts.info.createdAt ?? new Date();
-  const contentSha = sha256(textEncoder.encode(`${itemsSha}:${parts.users.sha256}`));
+  const contentSha = sha256Hex(textEncoder.encode(`${itemsSha}:${parts.users.sha256}`));
   return {
     formatVersion: FORMAT_VERSION,
     version: `${timestampId(createdAt)}-${contentSha.slice(0, 8)}`,
@@ -425,7 +424,7 @@ export function encodeModel(model: ModelData, info: ManifestInput): EncodedArtif
     info,
     counts,
     items,
-    users: { bytes: users.bytes.byteLength, sha256: sha256(users.bytes), blocks: users.blocks },
+    users: { bytes: users.bytes.byteLength, sha256: sha256Hex(users.bytes), blocks: users.blocks },
     index,
     userIndex: users.ivf?.info,
     weighting: model.weighting?.weighting,

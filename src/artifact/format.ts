@@ -170,8 +170,8 @@ export const weightingSchema = z.discriminatedUnion('scheme', [
   z.object({ scheme: z.literal('bm25'), k1: z.number().nonnegative(), b: z.number().min(0).max(1) }),
 ]);
 
-export const manifestSchema = z.object({
-  formatVersion: z.literal(FORMAT_VERSION),
+/** The fields every format version's manifest has, whatever its files. */
+export const manifestHeader = {
   version: versionIdSchema,
   createdAt: z.iso.datetime(),
   params: alsParamsSchema,
@@ -179,6 +179,11 @@ export const manifestSchema = z.object({
   /** free-form evaluation results (e.g. precision@10 for ALS and the baseline) */
   metrics: z.record(z.string(), z.unknown()),
   dataset: z.object({ digest: z.string().min(1) }),
+};
+
+export const manifestSchema = z.object({
+  formatVersion: z.literal(FORMAT_VERSION),
+  ...manifestHeader,
   items: z.object({
     file: z.literal(ITEMS_FILE),
     bytes: count,

@@ -3,6 +3,7 @@
  * verify one for serving, and the user blocks read on demand.
  * @module
  */
+export { sha256Hex, sizeMismatch } from './checks.js';
 export {
   decodeItems,
   formatVersionOf,

@@ -4,18 +4,12 @@
  * (`src/artifact/encode.ts`) and `npm run artifact:convert` rewrites them as format 2.
  * @module
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ArtifactInvalidError } from '../core/errors.js';
 import type { Csr, ModelData, VideoMeta } from '../core/model-data.js';
-import { formatVersionOf } from './decode.js';
-import {
-  alsParamsSchema,
-  countsSchema,
-  MANIFEST_FILE,
-  V1_FORMAT_VERSION,
-  versionIdSchema,
-} from './format.js';
+import { sha256Hex, sizeMismatch } from './checks.js';
+import { checkedManifest } from './decode.js';
+import { MANIFEST_FILE, manifestHeader, V1_FORMAT_VERSION } from './format.js';
 
 /** The bundle of a v1 version. */
 export const V1_BUNDLE_FILE = 'model.bin';
@@ -35,7 +29,7 @@ const V1_SECTION_NAMES = [
 ] as const;
 type SectionName = (typeof V1_SECTION_NAMES)[number];
 type Dtype = 'float32' | 'int32' | 'utf8-json';
-const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/);
 const count = z.number().int().nonnegative();
 const sectionSchema = z.object({
   name: z.enum(V1_SECTION_NAMES),
@@ -43,18 +37,13 @@ const sectionSchema = z.object({
   shape: z.array(count),
   offset: count,
   length: count,
-  sha256: sha256Hex,
+  sha256: sha256Schema,
 });
 type Section = z.infer<typeof sectionSchema>;
 const manifestSchema = z.object({
   formatVersion: z.literal(V1_FORMAT_VERSION),
-  version: versionIdSchema,
-  createdAt: z.iso.datetime(),
-  params: alsParamsSchema,
-  counts: countsSchema,
-  metrics: z.record(z.string(), z.unknown()),
-  dataset: z.object({ digest: z.string().min(1) }),
-  bundle: z.object({ file: z.literal(V1_BUNDLE_FILE), bytes: count, sha256: sha256Hex }),
+  ...manifestHeader,
+  bundle: z.object({ file: z.literal(V1_BUNDLE_FILE), bytes: count, sha256: sha256Schema }),
   sections: z.array(sectionSchema),
 });
 /** The manifest of a v1 version. */
@@ -91,21 +80,7 @@ function invalid(message: string, cause?: unknown): ArtifactInvalidError {
 
 /** Validates a format-1 manifest; another format version gets a message that says which. */
 export function parseV1Manifest(manifest: unknown): V1Manifest {
-  const formatVersion = formatVersionOf(manifest);
-  if (formatVersion !== FORMAT_VERSION) {
-    throw invalid(
-      `${MANIFEST_FILE} is format ${formatVersion}, not the format ${FORMAT_VERSION} this reader reads`,
-    );
-  }
-  const parsed = manifestSchema.safeParse(manifest);
-  if (!parsed.success) {
-    const issues = parsed.error.issues
-      .slice(0, 5)
-      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-      .join('; ');
-    throw invalid(`${MANIFEST_FILE} is invalid: ${issues}`);
-  }
-  return parsed.data;
+  return checkedManifest(manifest, FORMAT_VERSION, manifestSchema);
 }
 
 function expectedSections(manifest: V1Manifest): Map<SectionName, Expected> {
@@ -121,10 +96,6 @@ function expectedSections(manifest: V1Manifest): Map<SectionName, Expected> {
     ['popularity', { dtype: 'float32', shape: [videos] }],
     ['metadata', { dtype: 'utf8-json', shape: [videos] }],
   ]);
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 function checkSection(section: Section, expected: Expected, bundleBytes: number): void {
@@ -216,11 +187,7 @@ function checkCsr(csr: Csr): void {
 export function decodeV1Model(manifest: unknown, bundle: Uint8Array): V1Model {
   const m = parseV1Manifest(manifest);
   if (bundle.byteLength !== m.bundle.bytes) {
-    throw invalid(
-      bundle.byteLength < m.bundle.bytes
-        ? `${BUNDLE_FILE} is truncated: ${bundle.byteLength} of ${m.bundle.bytes} bytes`
-        : `${BUNDLE_FILE} has ${bundle.byteLength} bytes, the manifest says ${m.bundle.bytes}`,
-    );
+    throw sizeMismatch(BUNDLE_FILE, bundle.byteLength, m.bundle.bytes);
   }
   const bytes = aligned(bundle);
   const expected = expectedSections(m);
@@ -236,14 +203,14 @@ export function decodeV1Model(manifest: unknown, bundle: Uint8Array): V1Model {
   const slice = (section: Section): Uint8Array =>
     bytes.subarray(section.offset, section.offset + section.length);
   for (const section of byName.values()) {
-    const actual = sha256(slice(section));
+    const actual = sha256Hex(slice(section));
     if (actual !== section.sha256) {
       throw invalid(
         `${BUNDLE_FILE} section ${section.name} sha256 mismatch: expected ${section.sha256}, got ${actual}`,
       );
     }
   }
-  const bundleSha = sha256(bytes);
+  const bundleSha = sha256Hex(bytes);
   if (bundleSha !== m.bundle.sha256) {
     throw invalid(`${BUNDLE_FILE} sha256 mismatch: expected ${m.bundle.sha256}, got ${bundleSha}`);
   }

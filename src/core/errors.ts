@@ -28,16 +28,28 @@ export interface FieldIssue {
   message: string;
 }
 
-/** Base of every error we raise on purpose. `code` selects the HTTP status; `message` is safe to show for 4xx. */
+/** Options every error of the set takes. */
+export interface RecommenderErrorOptions extends ErrorOptions {
+  issues?: readonly FieldIssue[];
+  /** show `message` to clients even for a 5xx: set only where it is built from safe parts */
+  expose?: boolean;
+}
+
+/**
+ * Base of every error we raise on purpose. `code` selects the HTTP status; `message` is shown to
+ * clients for 4xx, and for 5xx only when `expose` says it carries no internals (locations, SDK text).
+ */
 export class RecommenderError extends Error {
   readonly code: ErrorCode;
   readonly issues: readonly FieldIssue[] | undefined;
+  readonly expose: boolean;
 
-  constructor(code: ErrorCode, message: string, options?: ErrorOptions & { issues?: readonly FieldIssue[] }) {
+  constructor(code: ErrorCode, message: string, options?: RecommenderErrorOptions) {
     super(message, options);
     this.name = 'RecommenderError';
     this.code = code;
     this.issues = options?.issues;
+    this.expose = options?.expose ?? ERROR_STATUS[code] < 500;
   }
 }
 
@@ -63,10 +75,23 @@ export class UnknownVideoError extends RecommenderError {
   }
 }
 
+/** Why a model could not be read: a client may be told the kind, never the details. */
+export type NotLoadedReason = 'loading' | 'not-published' | 'not-found' | 'unreachable';
+
+/** No model to answer with (503), or the model store could not be read. */
 export class ModelNotLoadedError extends RecommenderError {
-  constructor(message = 'No model is loaded yet', options?: ErrorOptions) {
+  readonly reason: NotLoadedReason;
+  /** when the next attempt is due, for a `Retry-After` header */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(
+    message = 'No model is loaded yet',
+    options?: RecommenderErrorOptions & { reason?: NotLoadedReason; retryAfterSeconds?: number },
+  ) {
     super('MODEL_NOT_LOADED', message, options);
     this.name = 'ModelNotLoadedError';
+    this.reason = options?.reason ?? 'loading';
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }
 
@@ -117,6 +142,12 @@ export function payloadTooLargeError(limitBytes: number): TransportError {
   return new TransportError('PAYLOAD_TOO_LARGE', `Request body is larger than ${limitBytes} bytes`);
 }
 
+/** What a client reads for a 5xx whose message is not exposed (the log has the details). */
+const HIDDEN_MESSAGE: Partial<Record<ErrorCode, string>> = {
+  MODEL_NOT_LOADED: 'The model is unavailable right now; try again',
+  ARTIFACT_INVALID: 'The model is unavailable right now; try again',
+};
+
 export function httpStatusOf(code: ErrorCode): number {
   return ERROR_STATUS[code];
 }
@@ -133,7 +164,7 @@ export interface ErrorBody {
 export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
   if (error instanceof RecommenderError) {
     const status = httpStatusOf(error.code);
-    const message = status >= 500 && error.code === 'INTERNAL' ? 'Internal server error' : error.message;
+    const message = error.expose ? error.message : (HIDDEN_MESSAGE[error.code] ?? 'Internal server error');
     const body: ErrorBody = { error: { code: error.code, message } };
     if (error.issues && error.issues.length > 0) body.error.issues = [...error.issues];
     return { status, body };

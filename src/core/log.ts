@@ -30,6 +30,25 @@ export const silentLog: Log = {
   child: () => silentLog,
 };
 
+/**
+ * A child of `log` with the fields `fields()` gives, made only when something is logged: a request's
+ * log on a hot path, where most requests log nothing.
+ */
+export function lazyChild(log: Log, fields: () => LogFields): Log {
+  let child: Log | undefined;
+  const made = (): Log => {
+    child ??= log.child(fields());
+    return child;
+  };
+  return {
+    debug: (message, more) => made().debug(message, more),
+    info: (message, more) => made().info(message, more),
+    warn: (message, more) => made().warn(message, more),
+    error: (message, more) => made().error(message, more),
+    child: (more) => made().child(more),
+  };
+}
+
 /** An error as log fields: name, message and code, never the stack (which stays out of JSON lines). */
 export function errorFields(error: unknown): LogFields {
   if (!(error instanceof Error)) return { message: String(error) };

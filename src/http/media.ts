@@ -36,12 +36,15 @@ export function requireContentType(
   throw new TransportError('UNSUPPORTED_MEDIA_TYPE', `Unsupported Content-Type: ${media}`);
 }
 
+const JSON_OR_LINES: readonly string[] = [JSON_TYPE, ...JSON_LINES_ALIASES];
+const JSON_ONLY: readonly string[] = [JSON_TYPE];
+
 /**
  * The request format from its Content-Type: JSON, or JSON Lines when `jsonLines` is accepted.
  * @throws TransportError 415 for anything else
  */
 export function requestFormat(contentType: string | undefined, jsonLines = true): InvocationFormat {
-  const media = requireContentType(contentType, jsonLines ? [JSON_TYPE, ...JSON_LINES_ALIASES] : [JSON_TYPE]);
+  const media = requireContentType(contentType, jsonLines ? JSON_OR_LINES : JSON_ONLY);
   return media === JSON_TYPE ? JSON_TYPE : JSON_LINES_TYPE;
 }
 

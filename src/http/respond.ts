@@ -5,7 +5,7 @@
  * @module
  */
 import type { RouteAnswer } from '../api/index.js';
-import { RecommenderError, TransportError, toErrorResponse } from '../core/errors.js';
+import { ModelNotLoadedError, RecommenderError, TransportError, toErrorResponse } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { type InvocationFormat, JSON_LINES_TYPE, JSON_TYPE } from './media.js';
 
@@ -33,13 +33,17 @@ export function answerResponse(answer: RouteAnswer, format: InvocationFormat): H
 }
 
 /**
- * The response for anything thrown: our errors by their code's status, anything else a 500 logged
- * with its cause (the caller's log carries the request id).
+ * The response for anything thrown: our errors by their code's status, anything else a 500. A 5xx
+ * whose message is not for clients is logged with its cause (the caller's log carries the request id).
  */
 export function errorResponse(error: unknown, log?: Log): HttpResponse {
   const { status, body } = toErrorResponse(error);
-  if (status >= 500 && !(error instanceof RecommenderError)) log?.error('request failed', { error });
+  if (status >= 500 && !(error instanceof RecommenderError && error.expose))
+    log?.error('request failed', { error });
   const response = jsonResponse(status, body);
   if (error instanceof TransportError && error.allow) response.headers.allow = error.allow;
+  if (error instanceof ModelNotLoadedError && error.retryAfterSeconds !== undefined) {
+    response.headers['retry-after'] = String(error.retryAfterSeconds);
+  }
   return response;
 }

@@ -22,8 +22,6 @@ export interface ModelHandle {
   users:
     | { kind: 'memory'; bytes: Uint8Array<SharedArrayBuffer> }
     | { kind: 'remote'; uri: string; path: string };
-  /** the files of the version, relative to the root (to notice when a refused one is rewritten) */
-  files: readonly string[];
 }
 
 /** How the loader places a version. */
@@ -64,7 +62,6 @@ export async function loadHandle(
       fetched.users.kind === 'memory'
         ? fetched.users
         : { kind: 'remote', uri: source.uri, path: fetched.users.path },
-    files: fetched.files,
   };
 }
 
@@ -92,6 +89,5 @@ export function handleFromArtifact(artifact: EncodedArtifact, slots = 1): ModelH
     memory,
     items,
     users: { kind: 'memory', bytes: users },
-    files: [],
   };
 }

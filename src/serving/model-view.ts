@@ -54,7 +54,7 @@ export function runtimeFromConfig(
  * version stays open until the next one replaces it, so requests in flight finish on it.
  */
 export class RecommenderCache {
-  private readonly open = new Map<string, Recommender>();
+  private readonly open = new Map<string, { rec: Recommender; release?: () => Promise<void> }>();
   private readonly sources = new Map<string, ArtifactSource>();
 
   constructor(
@@ -65,7 +65,7 @@ export class RecommenderCache {
 
   /** The recommender of `handle`, opening it on first use. */
   get(handle: ModelHandle): Recommender {
-    let rec = this.open.get(handle.version);
+    let rec = this.open.get(handle.version)?.rec;
     if (!rec) {
       rec = openModel(handle, {
         slot: this.slot,
@@ -73,14 +73,22 @@ export class RecommenderCache {
         userCacheBytes: this.config.userCacheBytes,
         sourceFor: (uri) => this.sourceFor(uri),
       });
-      this.open.set(handle.version, rec);
+      const users = handle.users;
+      // A dropped version's users.bin handle is closed, or every publish would keep one file open.
+      const release =
+        users.kind === 'remote' ? () => this.sourceFor(users.uri).release(users.path) : undefined;
+      this.open.set(handle.version, { rec, release });
     }
     return rec;
   }
 
-  /** Forgets every version but `keep`. */
+  /** Forgets every version but `keep`, closing what their user sides keep open. */
   retain(keep: readonly string[]): void {
-    for (const version of [...this.open.keys()]) if (!keep.includes(version)) this.open.delete(version);
+    for (const [version, { release }] of [...this.open]) {
+      if (keep.includes(version)) continue;
+      this.open.delete(version);
+      void release?.().catch(() => undefined);
+    }
   }
 
   private sourceFor(uri: string): ArtifactSource {

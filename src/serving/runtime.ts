@@ -13,7 +13,7 @@
 import { type Pointer, pointerFor, versionIdSchema } from '../artifact/index.js';
 import { ArtifactInvalidError, ConfigInvalidError, ModelNotLoadedError } from '../core/errors.js';
 import { errorFields, type Log } from '../core/log.js';
-import { type ArtifactSource, parseModelUri } from '../store/index.js';
+import type { ArtifactSource } from '../store/index.js';
 import type { ModelHandle } from './model-handle.js';
 
 /** Options of {@link createModelRuntime}. */
@@ -73,6 +73,22 @@ interface Refused {
 function versionFiles(manifest: string): string[] {
   const dir = manifest.slice(0, manifest.lastIndexOf('/') + 1);
   return [manifest, `${dir}items.bin`, `${dir}users.bin`, `${dir}model.bin`];
+}
+
+/** A failed load as a client may read it: the kind of failure, without locations or SDK text. */
+function publicReason(error: Error): string {
+  if (error instanceof ArtifactInvalidError) return 'the published model is invalid';
+  if (!(error instanceof ModelNotLoadedError)) return 'unexpected error';
+  switch (error.reason) {
+    case 'not-published':
+      return 'no model is published yet';
+    case 'not-found':
+      return 'the pinned version is not published';
+    case 'unreachable':
+      return 'the model store could not be read';
+    default:
+      return 'loading';
+  }
 }
 
 /**
@@ -142,15 +158,16 @@ class Runtime implements ModelRuntime {
   }
 
   unavailable(): ModelNotLoadedError {
-    const where = parseModelUri(this.source.uri).uri;
     const status = this.state;
     if (status.state === 'failed') {
       const seconds = Math.max(0, Math.ceil((status.retryAt - this.now()) / 1000));
+      // Clients learn what kind of failure and when the next attempt is; the log has where and why.
       return new ModelNotLoadedError(
-        `No model loaded: attempt ${status.attempt} to load from ${where} failed (${status.error.message}); next attempt in ${seconds} s`,
+        `No model loaded: attempt ${status.attempt} failed (${publicReason(status.error)}); next attempt in ${seconds} s`,
+        { expose: true, retryAfterSeconds: Math.max(1, seconds) },
       );
     }
-    return new ModelNotLoadedError(`No model loaded yet: loading from ${where}`);
+    return new ModelNotLoadedError('No model loaded yet: loading', { expose: true, retryAfterSeconds: 1 });
   }
 
   async tick(): Promise<void> {
@@ -226,9 +243,7 @@ class Runtime implements ModelRuntime {
     return ids.map((i) => i ?? 'missing').join('|');
   }
 
-  private async refuse(pointer: Pointer, error: ArtifactInvalidError): Promise<void> {
-    const files = versionFiles(pointer.manifest);
-    const identity = await this.identityOf(files);
+  private refuse(pointer: Pointer, files: string[], identity: string, error: ArtifactInvalidError): void {
     this.refused = { pointer, files, identity, error };
     this.logOnce(`refused:${pointer.version}:${identity}:${error.message}`, 'model_refused', {
       uri: this.source.uri,
@@ -331,6 +346,9 @@ class Runtime implements ModelRuntime {
     started: number,
     rethrow: boolean,
   ): Promise<boolean> {
+    // Taken before the read: a file fixed while it is read then counts as a change, not as refused.
+    const files = versionFiles(pointer.manifest);
+    const identity = this.identityOf(files);
     try {
       const handle = await this.options.load(this.source, pointer, this.pinned !== undefined);
       this.pointerTag = tag;
@@ -339,7 +357,7 @@ class Runtime implements ModelRuntime {
     } catch (error) {
       if (!(error instanceof ArtifactInvalidError)) throw error;
       this.pointerTag = tag;
-      await this.refuse(pointer, error);
+      this.refuse(pointer, files, await identity, error);
       if (rethrow) throw error;
       return false;
     }

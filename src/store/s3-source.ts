@@ -10,11 +10,11 @@ import {
   HeadObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { POINTER_FILE } from '../artifact/index.js';
+import { POINTER_FILE, sizeMismatch } from '../artifact/index.js';
 import { ArtifactInvalidError, ModelNotLoadedError } from '../core/errors.js';
 import { type ModelLocation, s3Key } from './location.js';
 import { type RetryPolicy, ShortReadError, withRetry } from './retry.js';
-import { type ArtifactSource, pointerRead } from './source.js';
+import { type ArtifactSource, notPublished, pointerRead } from './source.js';
 
 /** Tuning for whole-file downloads. */
 export interface RangedGetOptions {
@@ -112,7 +112,10 @@ interface S3Context {
 }
 
 function unreachable(ctx: S3Context, path: string, error: unknown): ModelNotLoadedError {
-  return new ModelNotLoadedError(`Cannot read ${ctx.uri}/${path}: ${describe(error)}`, { cause: error });
+  return new ModelNotLoadedError(`Cannot read ${ctx.uri}/${path}: ${describe(error)}`, {
+    cause: error,
+    reason: 'unreachable',
+  });
 }
 
 /** The whole object in parts: the first part checks the size, later parts must match its ETag. */
@@ -143,11 +146,7 @@ async function getInto(
         const total = totalFromContentRange(response.ContentRange) ?? response.ContentLength;
         if (total !== bytes) {
           discard(response.Body);
-          throw new ArtifactInvalidError(
-            total !== undefined && total < bytes
-              ? `${path} is truncated: ${total} of ${bytes} bytes`
-              : `${path} has ${total} bytes, the manifest says ${bytes}`,
-          );
+          throw sizeMismatch(path, total, bytes);
         }
       }
       const received = await readInto(response.Body, target.subarray(start, end));
@@ -217,9 +216,7 @@ async function getPointer(
   } catch (error) {
     if (status(error) === 304) return { changed: false };
     if (isMissing(error)) {
-      throw new ModelNotLoadedError(`No model published at ${ctx.uri}: ${POINTER_FILE} not found`, {
-        cause: error,
-      });
+      throw notPublished(ctx.uri, error);
     }
     throw unreachable(ctx, POINTER_FILE, error);
   }
@@ -269,6 +266,7 @@ export function s3Source(
         throw unreachable(ctx, path, error);
       }
     },
+    release: async () => {},
     close: async () => {},
   };
 }

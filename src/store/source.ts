@@ -5,10 +5,9 @@
  * refused as invalid is retried once its files change).
  * @module
  */
-import { createHash } from 'node:crypto';
 import { type FileHandle, open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { POINTER_FILE, type Pointer, pointerSchema } from '../artifact/index.js';
+import { POINTER_FILE, type Pointer, pointerSchema, sha256Hex, sizeMismatch } from '../artifact/index.js';
 import { ArtifactInvalidError, ModelNotLoadedError } from '../core/errors.js';
 import type { ModelLocation } from './location.js';
 
@@ -34,6 +33,8 @@ export interface ArtifactSource {
   readRange(path: string, start: number, end: number): Promise<Uint8Array>;
   /** What changes when the file is rewritten (ETag, or size and mtime), or undefined when it is missing. */
   identity(path: string): Promise<string | undefined>;
+  /** Closes what is kept open for `path` (a file of a version no longer served). */
+  release(path: string): Promise<void>;
   /** Releases open files. */
   close(): Promise<void>;
 }
@@ -70,6 +71,14 @@ export function pointerRead(text: string, uri: string, tag: string | undefined):
   }
 }
 
+/** The pointer is missing: nothing has been published at `uri` yet. */
+export function notPublished(uri: string, cause: unknown): ModelNotLoadedError {
+  return new ModelNotLoadedError(`No model published at ${uri}: ${POINTER_FILE} not found`, {
+    cause,
+    reason: 'not-published',
+  });
+}
+
 function isNotFound(error: unknown): boolean {
   return (error as { code?: unknown }).code === 'ENOENT';
 }
@@ -86,11 +95,7 @@ async function readFileInto(file: string, path: string, target: Uint8Array): Pro
   try {
     const { size } = await handle.stat();
     if (size !== target.byteLength) {
-      throw new ArtifactInvalidError(
-        size < target.byteLength
-          ? `${path} is truncated: ${size} of ${target.byteLength} bytes`
-          : `${path} has ${size} bytes, the manifest says ${target.byteLength}`,
-      );
+      throw sizeMismatch(path, size, target.byteLength);
     }
     let offset = 0;
     while (offset < size) {
@@ -126,13 +131,11 @@ export function localSource(location: Extract<ModelLocation, { kind: 'local' }>)
         text = await readFile(file(POINTER_FILE), 'utf8');
       } catch (error) {
         if (isNotFound(error)) {
-          throw new ModelNotLoadedError(`No model published at ${location.uri}: ${POINTER_FILE} not found`, {
-            cause: error,
-          });
+          throw notPublished(location.uri, error);
         }
         throw error;
       }
-      const contentTag = createHash('sha256').update(text).digest('hex');
+      const contentTag = sha256Hex(text);
       if (contentTag === tag) return { changed: false };
       return pointerRead(text, location.uri, contentTag);
     },
@@ -176,6 +179,11 @@ export function localSource(location: Extract<ModelLocation, { kind: 'local' }>)
         if (isNotFound(error)) return undefined;
         throw error;
       }
+    },
+    async release(path) {
+      const pending = handles.get(path);
+      handles.delete(path);
+      await pending?.then((handle) => handle.close()).catch(() => undefined);
     },
     async close() {
       const open = [...handles.values()];

@@ -4,7 +4,6 @@
  * block later). Format-1 versions are converted in memory to format 2, so they keep loading.
  * @module
  */
-import { createHash } from 'node:crypto';
 import {
   decodeItems,
   decodeV1Model,
@@ -16,6 +15,7 @@ import {
   type Pointer,
   parseManifest,
   parseV1Manifest,
+  sha256Hex,
   USERS_FILE,
   V1_FORMAT_VERSION,
 } from '../artifact/index.js';
@@ -44,11 +44,7 @@ export interface FetchedVersion {
   items: Uint8Array;
   view: ItemSideView;
   users: UsersPlacement;
-  /** the files this version was read from, relative to the root */
-  files: string[];
 }
-
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 function shared(bytes: number): Uint8Array<SharedArrayBuffer> {
   return new Uint8Array(new SharedArrayBuffer(bytes));
@@ -59,7 +55,9 @@ async function readManifest(source: ArtifactSource, pointer: Pointer, pinned: bo
   const text = await source.readText(pointer.manifest);
   if (text === undefined) {
     if (pinned)
-      throw new ModelNotLoadedError(`Model version ${pointer.version} not found: ${where} does not exist`);
+      throw new ModelNotLoadedError(`Model version ${pointer.version} not found: ${where} does not exist`, {
+        reason: 'not-found',
+      });
     throw new ArtifactInvalidError(`${where} does not exist, though the pointer names it`);
   }
   try {
@@ -83,7 +81,7 @@ async function fetchV2(
   if (manifest.users.bytes <= options.preloadUsersBytes) {
     const bytes = shared(manifest.users.bytes);
     await source.readInto(usersPath, bytes);
-    const actual = sha256(bytes);
+    const actual = sha256Hex(bytes);
     if (actual !== manifest.users.sha256) {
       throw new ArtifactInvalidError(
         `${USERS_FILE} sha256 mismatch: expected ${manifest.users.sha256}, got ${actual}`,
@@ -93,10 +91,13 @@ async function fetchV2(
   } else if (manifest.users.bytes > 0) {
     // Blocks are verified when read, but a missing or short file would only show then, on every
     // request for a known user, after this version replaced a working one: its last byte must be there.
-    await source.readRange(usersPath, manifest.users.bytes - 1, manifest.users.bytes);
+    try {
+      await source.readRange(usersPath, manifest.users.bytes - 1, manifest.users.bytes);
+    } finally {
+      await source.release(usersPath);
+    }
   }
-  const files = [`${dir}${MANIFEST_FILE}`, `${dir}${manifest.items.file}`, usersPath];
-  return { version: manifest.version, manifest, convertedFrom: undefined, items, view, users, files };
+  return { version: manifest.version, manifest, convertedFrom: undefined, items, view, users };
 }
 
 async function fetchV1(
@@ -123,7 +124,6 @@ async function fetchV1(
   const usersBytes = shared(manifest.users.bytes);
   usersBytes.set(encoded.files[manifest.users.file]!);
   const view = decodeItems(manifest, items);
-  const files = [`${dir}${MANIFEST_FILE}`, `${dir}${v1.bundle.file}`];
   return {
     version: v1.version,
     manifest,
@@ -131,7 +131,6 @@ async function fetchV1(
     items,
     view,
     users: { kind: 'memory', bytes: usersBytes },
-    files,
   };
 }
 

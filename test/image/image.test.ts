@@ -131,11 +131,14 @@ describe('Image: video-recommender', () => {
         headers: { 'content-type': 'application/jsonlines' },
         body: '{"user_id":"u001","k":1}\n{"user_id":"u002","k":1}\n',
       });
-      const docs = await fetch(`${url}/docs/static/swagger-ui-bundle.js`);
+      // The docs ship inside the image (swagger-ui files beside the bundle), not from a CDN.
+      const docs = await fetch(`${url}/docs/swagger-ui-bundle.js`);
+      const spec = await fetch(`${url}/openapi.json`);
       expect(await ping.json()).toEqual({ status: 'ok', modelVersion: FIXTURE_VERSION });
       expect(await invoke(url)).toEqual({ status: 200, body: ORIGINAL_ANSWER });
       expect((await lines.text()).trim().split('\n')).toHaveLength(2);
-      expect(docs.status).toBe(200);
+      expect([docs.status, (await docs.text()).length > 100_000]).toEqual([200, true]);
+      expect(((await spec.json()) as { openapi: string }).openapi).toBe('3.1.0');
       expect(
         engine.run(['exec', id, 'sh', '-c', 'id -u; ps -o user= -p 1 2>/dev/null || stat -c %u /proc/1']),
       ).toMatch(/^1000\n/);

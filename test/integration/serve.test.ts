@@ -3,11 +3,12 @@
  * test/helpers/serve-harness.ts), over real sockets: the shared HTTP cases, and each fault the
  * serving-runtime issue lists, broken on purpose.
  */
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { USERS_FILE, versionDir } from '../../src/artifact/index.js';
 import { publishModel } from '../../src/store/index.js';
 import { casesFor, urlOf } from '../helpers/api-cases.js';
 import { artifactOf, fixtureArtifact, fixtureModelData } from '../helpers/fixture-model.js';
@@ -53,11 +54,13 @@ afterAll(async () => {
 describe('Command: serve (shared HTTP cases over real sockets)', () => {
   let server: ServeProcess;
   let empty: ServeProcess;
+  let emptyDir: string;
   beforeAll(async () => {
     const dir = tmp();
     await publishModel(dir, fixtureArtifact());
     server = await serve({ MODEL_URI: dir, ACCESS_LOG_SAMPLE: '1' });
-    empty = await serve({ MODEL_URI: tmp() });
+    emptyDir = tmp();
+    empty = await serve({ MODEL_URI: emptyDir });
     await ready(server);
   }, 60_000);
 
@@ -73,11 +76,36 @@ describe('Command: serve (shared HTTP cases over real sockets)', () => {
     });
   }
 
-  it('says why there is no model: nothing published, next attempt in N s', async () => {
-    const body = (await (await fetch(`${empty.url}/ping`)).json()) as { error: { message: string } };
-    expect(body.error.message).toMatch(
-      /^No model loaded: attempt \d+ to load from .* failed \(No model published at .*latest\.json not found\); next attempt in \d+ s$/,
+  it('says why there is no model, and when to retry, without the location (the log has it)', async () => {
+    const response = await fetch(`${empty.url}/ping`);
+    const body = (await response.json()) as { error: { message: string } };
+    expect({ message: body.error.message, retryAfter: Number(response.headers.get('retry-after')) }).toEqual({
+      message: expect.stringMatching(
+        /^No model loaded: attempt \d+ failed \(no model is published yet\); next attempt in \d+ s$/,
+      ),
+      retryAfter: expect.any(Number),
+    });
+    expect(body.error.message).not.toContain(emptyDir);
+    expect(logged(empty, 'model_load_failed')[0]?.error).toContain(`No model published at ${emptyDir}`);
+  });
+
+  it('logs a client that leaves mid-body as 499 in the access line, not as a failure', async () => {
+    // Act: headers promise 1000 bytes; 10 arrive, then the client goes.
+    const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(
+      'POST /invocations HTTP/1.1\r\nhost: x\r\nx-request-id: req-gone-1\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"user_id"',
     );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+    await waitFor(
+      () => logged(server, 'request').some((l) => l.reqId === 'req-gone-1'),
+      5000,
+      'the access line',
+    );
+    // Assess
+    expect(logged(server, 'request').find((l) => l.reqId === 'req-gone-1')).toMatchObject({ status: 499 });
+    expect(logged(server, 'request failed')).toEqual([]);
   });
 
   it('echoes the SageMaker custom attributes and serves the docs and the OpenAPI description', async () => {
@@ -177,6 +205,30 @@ describe('Command: serve (start-up and fatal errors)', () => {
 });
 
 describe('Command: serve (broken on purpose)', () => {
+  it('answers 503 without internals when a user block cannot be read, logging the cause with the request id', async () => {
+    const dir = tmp();
+    const artifact = fixtureArtifact();
+    await publishModel(dir, artifact);
+    const server = await serve({ MODEL_URI: dir, USER_PRELOAD_MB: '0' });
+    await ready(server);
+    // Act: the version's users.bin disappears before any user was read.
+    rmSync(join(dir, ...versionDir(artifact.manifest.version).split('/'), USERS_FILE));
+    const response = await fetch(`${server.url}/invocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'req-broken-1' },
+      body: '{"user_id":"u001","k":2}',
+    });
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    await waitFor(() => logged(server, 'request failed').length > 0, 5000, 'the failure line');
+    // Assess
+    expect({ status: response.status, body }).toEqual({
+      status: 503,
+      body: { error: { code: 'ARTIFACT_INVALID', message: 'The model is unavailable right now; try again' } },
+    });
+    expect(logged(server, 'request failed')[0]).toMatchObject({ level: 'error', reqId: 'req-broken-1' });
+    expect(JSON.stringify(logged(server, 'request failed')[0])).toContain(USERS_FILE);
+  }, 40_000);
+
   it('replaces killed request threads and keeps serving; only requests on them fail', async () => {
     const dir = tmp();
     await publishModel(dir, fixtureArtifact());

@@ -4,11 +4,11 @@ import { decodeItems } from '../../src/artifact/decode.js';
 import { buildManifest, encodeItems, encodeModel, type ManifestInput } from '../../src/artifact/encode.js';
 import { FORMAT_VERSION, type Manifest, SECTION_ALIGNMENT } from '../../src/artifact/format.js';
 import { UserBlockWriter } from '../../src/artifact/user-blocks.js';
-import { ArtifactInvalidError } from '../../src/core/errors.js';
 import { idHash } from '../../src/core/id-hash.js';
 import type { ModelData } from '../../src/core/model-data.js';
 import { fixtureModelData } from '../helpers/fixture-model.js';
 import { artifactById, modelById, userFromArtifact } from '../helpers/read-back.js';
+import { refused } from '../helpers/refused.js';
 import { seededRandom, tinyModel } from '../helpers/tiny-model.js';
 
 const info: ManifestInput = {
@@ -20,16 +20,6 @@ const info: ManifestInput = {
 };
 
 const sha256 = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
-
-function refused(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ArtifactInvalidError) return error.message;
-    throw error;
-  }
-  return 'accepted';
-}
 
 /** The decoded item side of an encoded model, with its users.bin. */
 function decoded(model: ModelData, input: ManifestInput = info) {

@@ -17,7 +17,7 @@ const U002_TOP1 = { userId: 'u002', recommendations: [{ videoId: 'v003', score: 
 function contextWith(model: Recommender | undefined, log?: Log): RouteContext {
   return {
     model() {
-      if (!model) throw new ModelNotLoadedError('No model loaded yet: loading from /models');
+      if (!model) throw new ModelNotLoadedError('No model loaded yet: loading', { expose: true });
       return model;
     },
     env: { limits: DEFAULT_LIMITS, log },
@@ -202,7 +202,7 @@ describe('Function: handleRequest', () => {
     const after = await handleRequest(ctx, router, ping);
     expect([before.status, JSON.parse(before.body), after.status, JSON.parse(after.body)]).toEqual([
       503,
-      { error: { code: 'MODEL_NOT_LOADED', message: 'No model loaded yet: loading from /models' } },
+      { error: { code: 'MODEL_NOT_LOADED', message: 'No model loaded yet: loading' } },
       200,
       { status: 'ok', modelVersion: FIXTURE_VERSION },
     ]);

@@ -182,15 +182,15 @@ describe('Module: handlers/model', () => {
       body: {
         error: {
           code: 'MODEL_NOT_LOADED',
-          message: `No model loaded: attempt 1 to load from ${missing} failed (No model published at ${missing}: latest.json not found); next attempt in 1 s`,
+          message: 'No model loaded: attempt 1 failed (no model is published yet); next attempt in 1 s',
         },
       },
     });
     expect(
       logs()
         .filter((l) => l.message === 'model_load_failed')
-        .map((l) => [l.attempt, l.retryInSeconds]),
-    ).toEqual([[1, 1]]);
+        .map((l) => [l.attempt, l.retryInSeconds, l.error]),
+    ).toEqual([[1, 1, `No model published at ${missing}: latest.json not found`]]);
   });
 });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ITEMS_FILE, POINTER_FILE, versionDir } from '../../src/artifact/index.js';
-import { ArtifactInvalidError, ConfigInvalidError, ModelNotLoadedError } from '../../src/core/errors.js';
+import { ArtifactInvalidError, ConfigInvalidError } from '../../src/core/errors.js';
 import type { Log, LogFields } from '../../src/core/log.js';
 import { loadHandle, type ModelHandle } from '../../src/serving/model-handle.js';
 import { createModelRuntime, type ModelRuntime, type RuntimeOptions } from '../../src/serving/runtime.js';
@@ -143,7 +143,11 @@ describe('Function: createModelRuntime', () => {
     clock += 400;
     // Assess
     const status = runtime.status();
-    expect(before).toEqual(new ModelNotLoadedError(`No model loaded yet: loading from ${dir}`));
+    expect([before.message, before.expose, before.retryAfterSeconds]).toEqual([
+      'No model loaded yet: loading',
+      true,
+      1,
+    ]);
     expect({
       state: status.state,
       attempt: status.state === 'failed' ? status.attempt : undefined,
@@ -151,11 +155,16 @@ describe('Function: createModelRuntime', () => {
       handle: runtime.handle(),
       loads,
     }).toEqual({ state: 'failed', attempt: 1, retryAt: 1_001_000, handle: undefined, loads: [] });
-    expect(runtime.unavailable()).toEqual(
-      new ModelNotLoadedError(
-        `No model loaded: attempt 1 to load from ${dir} failed (No model published at ${dir}: ${POINTER_FILE} not found); next attempt in 1 s`,
-      ),
-    );
+    const after = runtime.unavailable();
+    expect([after.message, after.expose, after.retryAfterSeconds]).toEqual([
+      'No model loaded: attempt 1 failed (no model is published yet); next attempt in 1 s',
+      true,
+      1,
+    ]);
+    // Where and why exactly go to the log, not to clients.
+    expect(errors()).toEqual([
+      { message: 'model_load_failed', error: `No model published at ${dir}: ${POINTER_FILE} not found` },
+    ]);
   });
 
   it('backs off between failed first loads, doubling from 1 s up to retryMaxSeconds', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readlink, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -26,6 +26,13 @@ async function failure(run: () => Promise<unknown>): Promise<{ kind: string; mes
     return { kind: (error as Error).constructor.name, message: (error as Error).message };
   }
   return { kind: 'none', message: 'accepted' };
+}
+
+/** The files under `dir` this process holds open (Linux). */
+async function openFilesUnder(dir: string): Promise<string[]> {
+  const fds = await readdir('/proc/self/fd');
+  const targets = await Promise.all(fds.map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')));
+  return targets.filter((target) => target.startsWith(dir)).sort();
 }
 
 const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 7 + 3) % 256);
@@ -269,6 +276,33 @@ describe('Function: localSource', () => {
       expect({ missing: missing.kind, read: [...read] }).toEqual({
         missing: 'ArtifactInvalidError',
         read: [...bytes(4)],
+      });
+    });
+  });
+
+  describe('release', () => {
+    it('closes the handle kept for a file, which a deleted version would otherwise hold open', async () => {
+      // Prepare
+      await put('models/a/users.bin', bytes(64));
+      await put('models/b/users.bin', bytes(64));
+      await source.readRange('models/a/users.bin', 0, 4);
+      await source.readRange('models/b/users.bin', 0, 4);
+      await rm(join(root, 'models', 'a'), { recursive: true });
+      const before = await openFilesUnder(root);
+
+      // Act
+      await source.release('models/a/users.bin');
+      const after = await openFilesUnder(root);
+      const again = await failure(() => source.readRange('models/a/users.bin', 0, 4));
+
+      // Assess
+      expect({ before, after, again: again.kind }).toEqual({
+        before: [
+          `${join(root, 'models', 'a', 'users.bin')} (deleted)`,
+          join(root, 'models', 'b', 'users.bin'),
+        ],
+        after: [join(root, 'models', 'b', 'users.bin')],
+        again: 'ArtifactInvalidError',
       });
     });
   });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { fnv1aText } from '../../src/core/id-hash.js';
 import type { Csr } from '../../src/core/model-data.js';
 import {
   compareIds,
-  fnv1a32,
   holdoutKey,
   idKey,
   type SplitInput,
@@ -55,14 +55,15 @@ function pairs(m: Csr, input: SplitInput): string[] {
 // Known answers below were computed with an independent Python implementation of EVAL.md's formulas.
 describe('Function: idKey', () => {
   it('uses the value of canonical integer ids and the FNV-1a hash of anything else', () => {
-    expect(fnv1a32('')).toBe(0x811c9dc5);
-    expect(fnv1a32('a')).toBe(0xe40c292c);
+    expect(fnv1aText('')).toBe(0x811c9dc5);
+    expect(fnv1aText('a')).toBe(0xe40c292c);
+    expect(fnv1aText('é')).toBe(0x1e9de8c1); // UTF-8 C3 A9
     expect([idKey('42'), idKey('0'), idKey('u001'), idKey('007'), idKey('4294967296')]).toEqual([
       42,
       0,
       389549267,
       3804968462,
-      fnv1a32('4294967296'),
+      fnv1aText('4294967296'),
     ]);
   });
 });

@@ -12,6 +12,7 @@ import { localSource } from '../../src/store/source.js';
 import { type FetchOptions, fetchVersion } from '../../src/store/version.js';
 import { fixtureModelData } from '../helpers/fixture-model.js';
 import { artifactById, modelById } from '../helpers/read-back.js';
+import { refused } from '../helpers/refused.js';
 import { tinyModel } from '../helpers/tiny-model.js';
 import { encodeV1Model, publishV1Local } from '../helpers/v1-artifact.js';
 
@@ -29,16 +30,6 @@ const options: FetchOptions = {
   allocateItems: (bytes) => new Uint8Array(bytes),
   preloadUsersBytes: 1 << 20,
 };
-
-function refused(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ArtifactInvalidError) return error.message;
-    throw error;
-  }
-  return 'accepted';
-}
 
 /** Changes one section in place and re-signs it and the bundle, so only structural checks can object. */
 function resigned(manifest: V1Manifest, bundle: Uint8Array, name: string, bytes: Uint8Array): V1Manifest {
@@ -174,7 +165,6 @@ describe('Function: fetchVersion (a format-1 version)', () => {
       manifest: { ...fetched.manifest, items: undefined },
       sections: fetched.manifest.items.sections.map((s) => [s.name, s.offset, s.length]),
       convertedFrom: fetched.convertedFrom,
-      files: fetched.files,
       users: fetched.users.kind,
       usersBin: Buffer.from(users).equals(Buffer.from(v2.files['users.bin']!)),
       answers: artifactById(fetched.view, users, model.userIds),
@@ -183,7 +173,6 @@ describe('Function: fetchVersion (a format-1 version)', () => {
       manifest: { ...v2.manifest, version: v1.manifest.version, items: undefined },
       sections: v2.manifest.items.sections.map((s) => [s.name, s.offset, s.length]),
       convertedFrom: 1,
-      files: [`models/${v1.manifest.version}/manifest.json`, `models/${v1.manifest.version}/model.bin`],
       users: 'memory',
       usersBin: true,
       answers: modelById(model),
