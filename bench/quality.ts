@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ALS_DEFAULTS } from '../src/als/index.js';
 import type { AlsParams } from '../src/core/model-data.js';
-import { DEFAULT_THREADS, SAMPLE_INTERACTIONS } from '../training/cli-options.js';
+import { DEFAULT_THREADS, SAMPLE_INTERACTIONS, TRAIN_DEFAULTS } from '../training/cli-options.js';
 import type { Evaluation } from '../training/evaluate.js';
 import type { EventLayoutName } from '../training/read-events.js';
 import type { TrainingOptions } from '../training/run-options.js';
@@ -44,8 +44,8 @@ const BASE: AlsParams = { ...ALS_DEFAULTS, threads: DEFAULT_THREADS };
 const FIXED: { name: string; params: AlsParams }[] = [
   { name: "implicit's defaults (factors 100, reg 0.01, 15 it)", params: BASE },
   {
-    name: "the original's (factors 20, reg 0.1, 20 it)",
-    params: { ...BASE, factors: 20, regularization: 0.1, iterations: 20 },
+    name: "the original's = train's default (factors 20, reg 0.1, 20 it)",
+    params: { ...TRAIN_DEFAULTS, threads: DEFAULT_THREADS },
   },
 ];
 
@@ -112,7 +112,9 @@ async function measureSplit(data: TrainingData, split: SplitKind, budget: Budget
 function printRows(title: string, rows: readonly Row[], reference?: typeof IMPLICIT_BEST): void {
   console.log(`\n${title}`);
   const width = Math.max(...rows.map((r) => r.name.length), 10);
-  console.log(`${'settings'.padEnd(width)}  P@10    MAP@10  NDCG@10  ${reference ? 'P@10 / implicit  ' : ''}`);
+  console.log(
+    `${'settings'.padEnd(width)}  P@10    MAP@10  NDCG@10  ${reference ? 'P@10 / implicit  ' : ''}`,
+  );
   for (const r of rows) {
     const ratio = reference ? `  ${(r.precision / reference.precision).toFixed(3)}x          ` : '';
     console.log(
@@ -148,7 +150,11 @@ async function benchData(
     console.log(`\n-- ${split} split --`);
     const rows = await measureSplit(data, split, budget);
     const isMl = label.startsWith('MovieLens');
-    printRows(`${label}, ${split} split, test scored once per setting:`, rows, isMl ? IMPLICIT_BEST : undefined);
+    printRows(
+      `${label}, ${split} split, test scored once per setting:`,
+      rows,
+      isMl ? IMPLICIT_BEST : undefined,
+    );
     if (split !== 'random') continue;
     const original = rows[1];
     if (isMl) verdict(rows, IMPLICIT_BEST, "implicit's better figure");
@@ -176,7 +182,8 @@ async function main(): Promise<void> {
     if (existsSync(values.data)) await benchData('MovieLens 100K', values.data, 'movielens', splits, budget);
     else console.log(`\n${values.data} not found: MovieLens 100K skipped (see ../shared/EVAL.md)`);
   }
-  if (values.only !== 'ml100k') await benchData('Shipped sample', SAMPLE_INTERACTIONS, 'interactions', splits, budget);
+  if (values.only !== 'ml100k')
+    await benchData('Shipped sample', SAMPLE_INTERACTIONS, 'interactions', splits, budget);
   console.log(`\nbench:quality took ${((Date.now() - started) / 60_000).toFixed(1)} min`);
 }
 

@@ -23,6 +23,17 @@ export const DEFAULT_THREADS = Math.min(availableParallelism(), 8);
 /** The shipped realistic sample, used when no --interactions is given. */
 export const SAMPLE_INTERACTIONS = fileURLToPath(new URL('../data/sample/interactions.csv', import.meta.url));
 export const SAMPLE_VIDEOS = fileURLToPath(new URL('../data/sample/videos.csv', import.meta.url));
+/**
+ * Plain `npm run train`'s settings: the original's (factors 20, reg 0.1, 20 iterations), not implicit's
+ * defaults (factors 100, reg 0.01, 15), chosen by measurement (`npm run bench:quality`): test P@10 0.4174
+ * vs 0.2960 on MovieLens 100K, 0.3877 vs 0.2628 on the shipped sample, and better on the time split too.
+ */
+export const TRAIN_DEFAULTS = Object.freeze({
+  ...ALS_DEFAULTS,
+  factors: 20,
+  regularization: 0.1,
+  iterations: 20,
+});
 /** Local artifacts root when neither --out nor --s3 is given. */
 export const DEFAULT_OUT = 'artifacts';
 
@@ -79,7 +90,7 @@ const rawSchema = z.object({
 
 /** Builds the commander program (without an action): names, help texts and defaults. */
 export function buildProgram(): Command {
-  const d = ALS_DEFAULTS;
+  const d = TRAIN_DEFAULTS;
   const program = new Command('train')
     .description(
       'Train an implicit-feedback ALS model from interaction events, evaluate it and publish versioned artifacts.',

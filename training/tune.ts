@@ -43,7 +43,7 @@ export type TuneObjective = (typeof TUNE_OBJECTIVES)[number];
 /** Default budget: trials and minutes. */
 export const TUNE_DEFAULTS = Object.freeze({
   trials: 60,
-  minutes: 60,
+  minutes: 10,
   objective: 'precision' as TuneObjective,
 });
 /** Iterations at which trials are compared (successive halving rungs). */

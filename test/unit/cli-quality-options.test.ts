@@ -41,7 +41,7 @@ describe('Function: qualitySettings (through parseCliOptions)', () => {
 
     // Assess
     expect([defaults.tune, defaults.split]).toEqual([
-      { trials: 60, minutes: 60, objective: 'precision' },
+      { trials: 60, minutes: 10, objective: 'precision' },
       'random',
     ]);
     expect([given.tune, given.split]).toEqual([{ trials: 12, minutes: 2.5, objective: 'ndcg' }, 'time']);
