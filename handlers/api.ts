@@ -38,3 +38,4 @@ export const userRecommendations: LambdaHandler = lambdaHandler(
   environment,
 );
 export const similarVideos: LambdaHandler = lambdaHandler(routeById('similarVideos'), environment);
+export const similarUsers: LambdaHandler = lambdaHandler(routeById('similarUsers'), environment);

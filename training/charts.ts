@@ -15,6 +15,8 @@ export interface ChartSeries {
   color: string;
   points: readonly (readonly [number, number])[];
   dashed?: boolean;
+  /** draw the points without a line through them (e.g. one score per trial) */
+  pointsOnly?: boolean;
 }
 
 /** A line chart: axes, one line per series, a legend below the plot when there are several series. */
@@ -61,40 +63,63 @@ export function lineChartSpec(chart: LineChart): TopLevelSpec {
     labels.length > 1
       ? { orient: 'bottom' as const, symbolType: 'stroke', title: null, labelLimit: 0 }
       : null;
-  return {
+  const encoding = {
+    x: {
+      field: 'x',
+      type: 'quantitative' as const,
+      title: chart.xLabel,
+      scale: { zero: false, nice: false },
+      axis: integerX ? { tickMinStep: 1 } : {},
+    },
+    y: {
+      field: 'y',
+      type: 'quantitative' as const,
+      title: chart.yLabel,
+      scale: chart.logY ? { type: 'log' as const } : { zero: chart.yFromZero ?? false },
+    },
+    color: {
+      field: 'series',
+      type: 'nominal' as const,
+      scale: { domain: labels, range: chart.series.map((s) => s.color) },
+      legend,
+    },
+  };
+  const strokeDash = {
+    field: 'series',
+    type: 'nominal' as const,
+    scale: { domain: labels, range: chart.series.map((s) => (s.dashed ? DASH : [1, 0])) },
+    legend,
+  };
+  const frame = {
     title: chart.title,
     width: chart.width ?? 360,
     height: chart.height ?? 200,
     data: { values },
-    mark: { type: 'line', point: dots, strokeWidth: 2 },
-    encoding: {
-      x: {
-        field: 'x',
-        type: 'quantitative',
-        title: chart.xLabel,
-        scale: { zero: false, nice: false },
-        axis: integerX ? { tickMinStep: 1 } : {},
-      },
-      y: {
-        field: 'y',
-        type: 'quantitative',
-        title: chart.yLabel,
-        scale: chart.logY ? { type: 'log' } : { zero: chart.yFromZero ?? false },
-      },
-      color: {
-        field: 'series',
-        type: 'nominal',
-        scale: { domain: labels, range: chart.series.map((s) => s.color) },
-        legend,
-      },
-      strokeDash: {
-        field: 'series',
-        type: 'nominal',
-        scale: { domain: labels, range: chart.series.map((s) => (s.dashed ? DASH : [1, 0])) },
-        legend,
-      },
-    },
     config: { view: { stroke: '#999' }, axis: { labelFontSize: 10, titleFontSize: 11 } },
+  };
+  const scattered = chart.series.filter((s) => s.pointsOnly).map((s) => s.label);
+  if (scattered.length === 0)
+    return {
+      ...frame,
+      mark: { type: 'line', point: dots, strokeWidth: 2 },
+      encoding: { ...encoding, strokeDash },
+    };
+  // Series drawn as points only go in a layer of their own, the lines in another.
+  const lines = labels.filter((label) => !scattered.includes(label));
+  return {
+    ...frame,
+    encoding,
+    layer: [
+      {
+        transform: [{ filter: { field: 'series', oneOf: lines } }],
+        mark: { type: 'line', point: dots, strokeWidth: 2 },
+        encoding: { strokeDash },
+      },
+      {
+        transform: [{ filter: { field: 'series', oneOf: scattered } }],
+        mark: { type: 'point', filled: true, size: 36 },
+      },
+    ],
   };
 }
 

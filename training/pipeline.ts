@@ -1,7 +1,7 @@
 /**
  * The training run behind `npm run train`, callable from tests and other scripts: the stages of
- * stages.ts composed, read -> prepare -> evaluate -> fit -> package -> publish, with `report.html`
- * published beside the artifacts.
+ * stages.ts composed, read -> prepare -> (tune) -> evaluate -> fit -> package -> publish, with
+ * `report.html` published beside the artifacts.
  * @module
  */
 import type { EncodedArtifact } from '../src/artifact/index.js';
@@ -18,8 +18,10 @@ import {
   prepareHoldout,
   publishArtifact,
   readData,
+  tuneOnTrainPart,
 } from './stages.js';
 import type { TarballResult } from './tarball.js';
+import type { TuneResult } from './tune.js';
 
 export type { TrainingOptions, TrainingReporter } from './run-options.js';
 
@@ -33,6 +35,8 @@ export interface TrainingOutcome {
   split: Split | undefined;
   interactions: Interactions;
   losses: { evaluation: number[] | undefined; final: number[] };
+  /** the search, with `tune` */
+  tuning: TuneResult | undefined;
 }
 
 /**
@@ -52,9 +56,18 @@ export async function runTraining(
   const data = await readData(options, reporter);
   checkAgainstData(options, data);
   const holdout = prepareHoldout(options, data, reporter);
-  const evaluated = await evaluateOnHoldout(options, holdout, reporter);
-  const fitted = await fitModel(options, data.interactions.matrix, evaluated, reporter);
-  const packaged = await packageArtifact(options, data, { holdout, evaluated, fitted });
+  const tuned = await tuneOnTrainPart(options, data, holdout, reporter);
+  // The tuner's choice replaces the given settings from here on; the test split is scored once, below.
+  const settings = tuned?.settings ?? { params: options.params, weighting: options.weighting };
+  const { checkpointDir } = options;
+  const evaluated = await evaluateOnHoldout({ ...settings, checkpointDir }, holdout, reporter);
+  const fitted = await fitModel(
+    { ...settings, checkpointDir, retrain: options.retrain },
+    data.interactions.matrix,
+    evaluated,
+    reporter,
+  );
+  const packaged = await packageArtifact(options, data, { holdout, settings, tuned, evaluated, fitted });
   const { published, tarball } = await publishArtifact(options, destinations, packaged, reporter);
   return {
     artifact: packaged.artifact,
@@ -65,5 +78,6 @@ export async function runTraining(
     split: evaluated?.split,
     interactions: data.interactions,
     losses: { evaluation: evaluated?.model.losses, final: fitted.model.losses },
+    tuning: tuned?.result,
   };
 }

@@ -58,8 +58,10 @@ export interface VideosRead {
   metadata: (VideoMeta | null)[];
   /** Model videos that got a row. */
   matched: number;
-  /** Valid rows for videos the model does not know (no interactions); counted, not kept. */
+  /** Valid rows for videos the model does not know (no interactions). */
   unmatched: number;
+  /** Those videos (input order) with their metadata: served similar videos by metadata. */
+  cold: { ids: string[]; metadata: VideoMeta[] };
   bad: BadRowReport;
   /** sha256 (hex) of the file's bytes (several parts: see {@link digestOfParts}). */
   sha256: string;
@@ -86,6 +88,7 @@ class VideoRows {
   readonly metadata: (VideoMeta | null)[];
   matched = 0;
   unmatched = 0;
+  readonly cold: VideosRead['cold'] = { ids: [], metadata: [] };
   private readonly index: Map<string, number>;
   private readonly firstLine = new Map<string, number>();
 
@@ -130,8 +133,11 @@ class VideoRows {
     if (numbers.views !== undefined) meta.views = numbers.views;
     this.firstLine.set(id, line);
     const at = this.index.get(id);
-    if (at === undefined) this.unmatched++;
-    else {
+    if (at === undefined) {
+      this.unmatched++;
+      this.cold.ids.push(id);
+      this.cold.metadata.push(meta);
+    } else {
       this.metadata[at] = meta;
       this.matched++;
     }
@@ -244,6 +250,6 @@ export async function readVideos(
   }
   const report = bad.report(reads.reduce((sum, r) => sum + r.read.rows, 0));
   checkBadRows(file, report, options.maxBadFraction ?? DEFAULT_MAX_BAD_FRACTION);
-  const { metadata, matched, unmatched } = videos;
-  return { file, metadata, matched, unmatched, bad: report, sha256: digestOfParts(reads) };
+  const { metadata, matched, unmatched, cold } = videos;
+  return { file, metadata, matched, unmatched, cold, bad: report, sha256: digestOfParts(reads) };
 }

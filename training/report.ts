@@ -4,13 +4,16 @@
  * inline SVG from {@link renderLineChart} (Vega-Lite); the page needs no scripts and no network.
  * @module
  */
-import type { AlsParams } from '../src/core/model-data.js';
 import { type LineChart, renderLineChart } from './charts.js';
 import type { Evaluation } from './evaluate.js';
 import { METRIC_LABELS, METRIC_NAMES, type MetricName, type RankingMetrics } from './metrics.js';
+import type { TuneResult } from './tune.js';
+import { tuningSection } from './tuning-report.js';
 
 /** The held-out split as the report describes it. */
 export interface ReportSplit {
+  /** `random` (EVAL.md's seeded key) or `time` (each user's most recent) */
+  kind: string;
   rule: string;
   seed: number;
   trainPairs: number;
@@ -22,7 +25,10 @@ export interface ReportSplit {
 export interface ReportInput {
   version?: string;
   createdAt: string;
-  params: AlsParams;
+  /** the settings of the published model (ALS parameters and the weighting) */
+  params: Readonly<Record<string, string | number>>;
+  /** the search that chose them, with `--tune` */
+  tuning?: TuneResult | undefined;
   counts: Readonly<Record<string, number>>;
   dataset: { interactions: string; videos?: string; digest: string };
   split?: ReportSplit;
@@ -187,7 +193,7 @@ h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
 th{background:#f4f4f4}td:first-child{text-align:left}.charts{display:flex;flex-wrap:wrap;gap:12px}
 .chart{margin:0;background:#fff;border:1px solid #e4e4e4}.chart svg{display:block}
-code{background:#f4f4f4;padding:0 3px}`;
+code{background:#f4f4f4;padding:0 3px}tr.chosen td{background:#e8f4e8;font-weight:600}`;
 
 /**
  * Renders the training report as one HTML document with everything inline.
@@ -203,16 +209,17 @@ export async function renderReport(input: ReportInput): Promise<string> {
     ['videos file', input.dataset.videos ?? '(none)'],
     ['data digest (sha256)', input.dataset.digest],
   ];
-  const [metricFigures, lossFigure, longTailFigure] = await Promise.all([
+  const [metricFigures, lossFigure, longTailFigure, tuning] = await Promise.all([
     input.evaluation ? metricCharts(input.evaluation) : '',
     lossChart(input),
     longTail(input.popularity),
+    input.tuning ? tuningSection(input.tuning) : '',
   ]);
   const evaluation = input.evaluation
     ? [
-        `<h2>Evaluation (held-out split)</h2>`,
+        `<h2>Evaluation (held-out split: ${escapeHtml(input.split?.kind ?? 'random')})</h2>`,
         input.split
-          ? `<p id="split-rule">${escapeHtml(input.split.rule)} Seed ${input.split.seed}: ${input.split.trainPairs} train pairs, ${input.split.testPairs} held-out pairs over ${input.split.testUsers} users. Each user's train videos are left out of their recommendations.</p>`
+          ? `<p id="split-rule" data-kind="${escapeHtml(input.split.kind)}">${escapeHtml(input.split.rule)} Seed ${input.split.seed}: ${input.split.trainPairs} train pairs, ${input.split.testPairs} held-out pairs over ${input.split.testUsers} users. Each user's train videos are left out of their recommendations.</p>`
           : '',
         summaryTable(input.evaluation, k),
         `<div class="charts">${metricFigures}</div>`,
@@ -233,6 +240,7 @@ export async function renderReport(input: ReportInput): Promise<string> {
 <p>Model version <code id="version">${escapeHtml(input.version ?? '(not published)')}</code>, created ${escapeHtml(input.createdAt)}.</p>
 ${(input.notes ?? []).map((note) => `<p class="note">${escapeHtml(note)}</p>`).join('\n')}
 ${evaluation}
+${tuning}
 <h2>Training loss</h2>
 ${lossFigure}
 <h2>Popularity</h2>

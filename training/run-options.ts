@@ -5,8 +5,10 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { IterationInfo } from '../src/als/index.js';
-import type { AlsParams } from '../src/core/model-data.js';
+import type { AlsParams, Weighting } from '../src/core/model-data.js';
 import type { EventLayout, EventLayoutName } from './read-events.js';
+import type { SplitKind } from './split.js';
+import type { TuneObjective } from './tune.js';
 
 /** The cut-off shown in the printed table and the manifest headline. */
 export const HEADLINE_K = 10;
@@ -25,6 +27,12 @@ export interface TrainingOptions {
   /** `s3://bucket/prefix` */
   s3?: string | undefined;
   params: AlsParams;
+  /** confidence weighting applied to the matrix before ALS (default: none) */
+  weighting?: Weighting | undefined;
+  /** how the held-out pairs are chosen (default: random, EVAL.md's rule) */
+  split?: SplitKind | undefined;
+  /** search the settings on a validation split of the train part first (needs the evaluation) */
+  tune?: { trials: number; minutes?: number | undefined; objective: TuneObjective } | undefined;
   splitSeed: number;
   maxBadRowsRatio: number;
   /** retrain on all data after evaluation (the published model); else publish the train-part model */

@@ -25,9 +25,17 @@ import { formatMetricsTable, metricsForManifest } from './metrics-table.js';
 import { renderReport } from './report.js';
 import { HEADLINE_K, REPORT_MAX_K, type TrainingOptions, type TrainingReporter } from './run-options.js';
 import { readSparkAls, type SparkAlsModel, type SparkFactors } from './spark-model.js';
-import { SPLIT_RULE, type Split, splitHoldout } from './split.js';
+import { type Split, splitHoldout } from './split.js';
 import type { Published } from './stages.js';
-import { destinationsOf, type Packaged, publishArtifact, readData, type TrainingData } from './stages.js';
+import {
+  describeWeighting,
+  destinationsOf,
+  type Packaged,
+  publishArtifact,
+  readData,
+  reportSplit,
+  type TrainingData,
+} from './stages.js';
 
 /** Options of an import: those of a training run, plus where the Spark model is. */
 export interface SparkImportOptions extends TrainingOptions {
@@ -162,8 +170,7 @@ function manifestMetrics(
       reason: options.evaluate ? 'no user with 5 pairs' : 'evaluation disabled (--no-eval)',
       ...source,
     };
-  const { seed, trainPairs, testPairs, testUsers } = evaluated.split;
-  const protocol = { rule: SPLIT_RULE, seed, trainPairs, testPairs, testUsers };
+  const protocol = { ...reportSplit(evaluated.split) };
   return { ...metricsForManifest(evaluated.evaluation, HEADLINE_K, protocol), ...source };
 }
 
@@ -207,7 +214,7 @@ async function packageImport(
   const report = await renderReport({
     version: artifact.manifest.version,
     createdAt: artifact.manifest.createdAt,
-    params,
+    params: { ...params, weighting: describeWeighting(undefined) },
     counts: {
       events: data.interactions.events,
       'bad rows': data.events.bad.count,
@@ -218,13 +225,7 @@ async function packageImport(
       'events on videos without Spark factors': unmatched.videos,
     },
     dataset: { interactions: options.interactions, videos: options.videos, digest: data.interactions.digest },
-    split: split && {
-      rule: SPLIT_RULE,
-      seed: split.seed,
-      trainPairs: split.trainPairs,
-      testPairs: split.testPairs,
-      testUsers: split.testUsers,
-    },
+    split: split && reportSplit(split),
     evaluation: evaluated?.evaluation,
     popularity: model.popularity,
     summaryK: HEADLINE_K,

@@ -17,6 +17,19 @@ import { fmix32 } from '../src/core/random.js';
 export const SPLIT_RULE =
   'Per-user holdout: each (user, video) pair gets key = fmix32((fmix32(U ^ seed) + imul(V, 0x9e3779b1)) >>> 0), where U and V are the ids as numbers when they are canonical integers below 2^32 (as in EVAL.md) and otherwise the FNV-1a 32-bit hash of their UTF-8 bytes; each user with n >= 5 pairs has pairs sorted by (key, video id) and the first floor(n / 5) held out; users with fewer pairs stay in train.';
 
+/** The time split in words: the most recent fifth of each user's pairs is held out. */
+export const TIME_SPLIT_RULE =
+  "Per-user time holdout: each user with n >= 5 pairs has the floor(n / 5) pairs with the latest timestamp (a pair's last event) held out, ties broken by the random split's key then video id; users with fewer pairs stay in train.";
+
+/** How the held-out pairs are chosen: `random` (EVAL.md's seeded key) or `time` (each user's most recent). */
+export const SPLIT_KINDS = ['random', 'time'] as const;
+export type SplitKind = (typeof SPLIT_KINDS)[number];
+
+/** The rule of a split kind, for the report and the manifest. */
+export function splitRule(kind: SplitKind): string {
+  return kind === 'time' ? TIME_SPLIT_RULE : SPLIT_RULE;
+}
+
 /** Default seed of the holdout (EVAL.md). */
 export const SPLIT_SEED = 42;
 /** Users need at least this many interactions to have any held out. */
@@ -56,6 +69,8 @@ export interface SplitInput {
   userIds: readonly string[];
   videoIds: readonly string[];
   matrix: Csr;
+  /** latest event time of each stored pair (aligned with `matrix.indices`), NaN when unknown; the time split needs it */
+  lastTimestamp?: Float64Array | undefined;
 }
 
 /** Train and test parts of the same shape as the input, plus their sizes. */
@@ -67,6 +82,9 @@ export interface Split {
   /** users with at least one held-out pair */
   testUsers: number;
   seed: number;
+  kind: SplitKind;
+  /** the train pairs' timestamps (aligned with `train.indices`), when the input has them */
+  trainTimestamps?: Float64Array | undefined;
 }
 
 /**
@@ -75,36 +93,76 @@ export interface Split {
  * @param seed - the holdout seed (EVAL.md: 42)
  */
 export function splitHoldout(input: SplitInput, seed: number = SPLIT_SEED): Split {
-  const { matrix, userIds, videoIds } = input;
+  return splitBy(input, seed, 'random');
+}
+
+/**
+ * Holds out each user's most recent fifth ({@link TIME_SPLIT_RULE}): the realistic protocol for a video
+ * service, where the model is asked about what comes next.
+ * @throws RangeError when the input has no timestamps
+ */
+export function splitByTime(input: SplitInput, seed: number = SPLIT_SEED): Split {
+  const times = input.lastTimestamp;
+  if (!times || times.length !== input.matrix.indices.length || times.some((t) => Number.isNaN(t)))
+    throw new RangeError('the time split needs a timestamp for every (user, video) pair');
+  return splitBy(input, seed, 'time');
+}
+
+/** The split of `kind` ({@link splitHoldout} or {@link splitByTime}). */
+export function splitOf(kind: SplitKind, input: SplitInput, seed: number = SPLIT_SEED): Split {
+  return kind === 'time' ? splitByTime(input, seed) : splitHoldout(input, seed);
+}
+
+/** A user's pairs (positions start..end-1 of the matrix) in holdout order: the first floor(n/5) are held out. */
+function holdoutOrder(
+  input: SplitInput,
+  user: number,
+  itemKeys: Uint32Array,
+  itemOrder: Int32Array,
+  seed: number,
+  kind: SplitKind,
+): number[] {
+  const { matrix, userIds } = input;
+  const start = matrix.indptr[user] ?? 0;
+  const n = (matrix.indptr[user + 1] ?? 0) - start;
+  const userKey = idKey(userIds[user] ?? '');
+  const keys = new Uint32Array(n);
+  for (let j = 0; j < n; j++)
+    keys[j] = holdoutKey(userKey, itemKeys[matrix.indices[start + j] ?? 0] ?? 0, seed);
+  const times = kind === 'time' ? input.lastTimestamp : undefined;
+  const order = Array.from({ length: n }, (_, j) => j);
+  order.sort((a, b) => {
+    // Latest first for the time split; the key and the id make the order total either way.
+    const late = times ? (times[start + b] ?? 0) - (times[start + a] ?? 0) : 0;
+    if (late !== 0) return late;
+    const diff = (keys[a] ?? 0) - (keys[b] ?? 0);
+    if (diff !== 0) return diff;
+    return (
+      (itemOrder[matrix.indices[start + a] ?? 0] ?? 0) - (itemOrder[matrix.indices[start + b] ?? 0] ?? 0)
+    );
+  });
+  return order;
+}
+
+function splitBy(input: SplitInput, seed: number, kind: SplitKind): Split {
+  const { matrix, videoIds } = input;
   const itemKeys = new Uint32Array(matrix.cols);
   for (let i = 0; i < matrix.cols; i++) itemKeys[i] = idKey(videoIds[i] ?? '');
   const itemOrder = rankOfIds(videoIds);
-
   const held = new Uint8Array(matrix.indices.length);
   let testPairs = 0;
   let testUsers = 0;
   for (let u = 0; u < matrix.rows; u++) {
     const start = matrix.indptr[u] ?? 0;
-    const end = matrix.indptr[u + 1] ?? 0;
-    const n = end - start;
+    const n = (matrix.indptr[u + 1] ?? 0) - start;
     if (n < MIN_PAIRS_FOR_HOLDOUT) continue;
-    const userKey = idKey(userIds[u] ?? '');
-    const keys = new Uint32Array(n);
-    for (let j = 0; j < n; j++)
-      keys[j] = holdoutKey(userKey, itemKeys[matrix.indices[start + j] ?? 0] ?? 0, seed);
-    const order = Array.from({ length: n }, (_, j) => j);
-    order.sort((a, b) => {
-      const diff = (keys[a] ?? 0) - (keys[b] ?? 0);
-      if (diff !== 0) return diff;
-      return (
-        (itemOrder[matrix.indices[start + a] ?? 0] ?? 0) - (itemOrder[matrix.indices[start + b] ?? 0] ?? 0)
-      );
-    });
+    const order = holdoutOrder(input, u, itemKeys, itemOrder, seed, kind);
     const holdout = Math.floor(n / HOLDOUT_DIVISOR);
     for (let j = 0; j < holdout; j++) held[start + (order[j] ?? 0)] = 1;
     testPairs += holdout;
     testUsers += 1;
   }
+  const times = input.lastTimestamp;
   return {
     train: selectEntries(matrix, held, 0),
     test: selectEntries(matrix, held, 1),
@@ -112,6 +170,10 @@ export function splitHoldout(input: SplitInput, seed: number = SPLIT_SEED): Spli
     testPairs,
     testUsers,
     seed,
+    kind,
+    ...(times && times.length === held.length
+      ? { trainTimestamps: times.filter((_, p) => held[p] === 0) }
+      : {}),
   };
 }
 

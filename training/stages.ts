@@ -11,9 +11,17 @@
  * @module
  */
 import { join } from 'node:path';
-import { trainAls } from '../src/als/index.js';
+import { fitWeighting, trainAls, weightingOf, weightMatrix } from '../src/als/index.js';
 import { type EncodedArtifact, encodeModel } from '../src/artifact/index.js';
-import type { Csr, ModelData, VideoMeta } from '../src/core/model-data.js';
+import { InputInvalidError } from '../src/core/errors.js';
+import type {
+  ColdVideos,
+  Csr,
+  FittedWeighting,
+  ModelData,
+  VideoMeta,
+  Weighting,
+} from '../src/core/model-data.js';
 import { videoPopularity } from '../src/core/popularity.js';
 import { type PublishResult, publishModel } from '../src/store/index.js';
 import { formatBadRows } from './bad-rows.js';
@@ -26,8 +34,10 @@ import { type EventsRead, readEvents } from './read-events.js';
 import { readVideos } from './read-videos.js';
 import { type ReportInput, type ReportSplit, renderReport } from './report.js';
 import { HEADLINE_K, REPORT_MAX_K, type TrainingOptions, type TrainingReporter } from './run-options.js';
-import { SPLIT_RULE, type Split, splitHoldout } from './split.js';
+import { type Split, splitOf, splitRule } from './split.js';
 import { createSageMakerTarball, type TarballResult } from './tarball.js';
+import { type TuneResult, tuneHyperparameters } from './tune.js';
+import { tuningForManifest } from './tuning-report.js';
 
 /** `read`: the valid events, the interaction matrix built from them, and the videos' metadata. */
 export interface TrainingData {
@@ -35,6 +45,14 @@ export interface TrainingData {
   interactions: Interactions;
   /** per video (matrix column), or null without a videos file */
   metadata: (VideoMeta | null)[] | null;
+  /** videos of the videos file without interactions, when there are any */
+  coldVideos?: ColdVideos | undefined;
+}
+
+/** A weighting as the report shows it, e.g. `bm25 (K1 100, B 0.8)`. */
+export function describeWeighting(weighting: Weighting | undefined): string {
+  if (!weighting || weighting.scheme === 'none') return 'none';
+  return weighting.scheme === 'bm25' ? `bm25 (K1 ${weighting.k1}, B ${weighting.b})` : weighting.scheme;
 }
 
 /** `prepare`: the held-out split, or why there is none. */
@@ -43,12 +61,19 @@ export type Holdout =
   | { status: 'disabled' }
   | { status: 'impossible'; reason: string };
 
-/** Factors of one ALS fit and its loss per iteration. */
+/** Factors of one ALS fit, its loss per iteration, and the weighting fitted to the matrix it trained on. */
 export interface Factors {
   userFactors: Float32Array;
   itemFactors: Float32Array;
   losses: number[];
+  weighting: FittedWeighting;
 }
+
+/** The settings a fit uses: the options', or the tuner's choice. */
+export type FitSettings = Pick<TrainingOptions, 'params' | 'weighting'>;
+
+/** Where each fit checkpoints its iterations (`--checkpoint-dir`), when anywhere. */
+export type Checkpointing = Pick<TrainingOptions, 'checkpointDir'>;
 
 /** `evaluate`: the fit on the train part and its metrics against the baseline. */
 export interface Evaluated {
@@ -70,9 +95,18 @@ export interface Packaged {
   report: string;
 }
 
+/** `tune`: the search and the settings it chose. */
+export interface Tuned {
+  result: TuneResult;
+  settings: Required<FitSettings>;
+}
+
 /** What the stages before `package` produced. */
 export interface StageResults {
   holdout: Holdout;
+  /** the settings the published model was fitted with (default: the options') */
+  settings?: FitSettings | undefined;
+  tuned?: Tuned | undefined;
   evaluated: Evaluated | undefined;
   fitted: Fitted;
 }
@@ -119,43 +153,61 @@ export async function readData(
     maxBadFraction: options.maxBadRowsRatio,
     ...s3,
   });
-  reporter.info?.(`${options.videos}: metadata for ${videos.matched} of ${matrix.cols} videos`);
-  return { events, interactions, metadata: videos.metadata };
+  const cold = videos.cold.ids.length;
+  reporter.info?.(
+    `${options.videos}: metadata for ${videos.matched} of ${matrix.cols} videos${cold > 0 ? `, and ${cold} videos without interactions (similar videos by metadata)` : ''}`,
+  );
+  return {
+    events,
+    interactions,
+    metadata: videos.metadata,
+    ...(cold > 0 ? { coldVideos: videos.cold } : {}),
+  };
 }
 
 /** Stage `prepare`: holds out the evaluation split, unless evaluation is off or no user has enough pairs. */
 export function prepareHoldout(
-  options: Pick<TrainingOptions, 'evaluate' | 'splitSeed'>,
+  options: Pick<TrainingOptions, 'evaluate' | 'splitSeed' | 'split'>,
   data: TrainingData,
   reporter: TrainingReporter = {},
 ): Holdout {
   if (!options.evaluate) return { status: 'disabled' };
-  const split = splitHoldout(data.interactions, options.splitSeed);
+  const kind = options.split ?? 'random';
+  const { lastTimestamp } = data.interactions;
+  if (kind === 'time' && lastTimestamp.some((t) => Number.isNaN(t)))
+    throw new InputInvalidError(
+      '--split time needs a timestamp on every event, and this input has none (give --timestamp-column)',
+    );
+  const split = splitOf(kind, data.interactions, options.splitSeed);
   if (split.testPairs === 0) {
     const reason = 'no user has the 5 or more interactions the holdout needs';
     reporter.info?.(`Evaluation skipped: ${reason}.`);
     return { status: 'impossible', reason };
   }
   reporter.info?.(
-    `Split (seed ${split.seed}): ${split.trainPairs} train / ${split.testPairs} held-out pairs over ${split.testUsers} users`,
+    `Split (${split.kind}, seed ${split.seed}): ${split.trainPairs} train / ${split.testPairs} held-out pairs over ${split.testUsers} users`,
   );
   return { status: 'split', split };
 }
 
+/** Weighs `matrix` as the settings say and trains ALS on it. */
 async function trainFactors(
   matrix: Csr,
-  options: Pick<TrainingOptions, 'params' | 'checkpointDir'>,
+  settings: FitSettings & Checkpointing,
   label: string,
   reporter: TrainingReporter,
 ): Promise<Factors> {
-  const { params, checkpointDir } = options;
+  const { params, checkpointDir } = settings;
+  const weighting = fitWeighting(matrix, settings.weighting ?? { scheme: 'none' });
+  const weighted = weightMatrix(matrix, weighting);
+  // The weighted matrix is what the factors depend on, so it is what a checkpoint belongs to.
   const checkpoint = checkpointDir
-    ? await openFitCheckpoint(checkpointDir, label, matrix, params)
+    ? await openFitCheckpoint(checkpointDir, label, weighted, params)
     : undefined;
   if (checkpoint?.note) reporter.info?.(checkpoint.note);
   reporter.fitStart?.(label, params.iterations);
   try {
-    const { userFactors, itemFactors, losses } = await trainAls(matrix, params, {
+    const { userFactors, itemFactors, losses } = await trainAls(weighted, params, {
       computeLoss: true,
       start: checkpoint?.start,
       onIteration: async (info) => {
@@ -163,15 +215,54 @@ async function trainFactors(
         await checkpoint?.save(info);
       },
     });
-    return { userFactors, itemFactors, losses };
+    return { userFactors, itemFactors, losses, weighting };
   } finally {
     reporter.fitEnd?.();
   }
 }
 
+/**
+ * Stage `tune` (with `--tune`): searches the settings on a validation split of the train part. Only the
+ * train part goes in, so the held-out test pairs cannot sway the choice; `evaluate` scores it on them once.
+ */
+export async function tuneOnTrainPart(
+  options: Pick<TrainingOptions, 'tune' | 'params' | 'weighting'>,
+  data: TrainingData,
+  holdout: Holdout,
+  reporter: TrainingReporter = {},
+): Promise<Tuned | undefined> {
+  if (!options.tune) return undefined;
+  if (holdout.status !== 'split') {
+    reporter.info?.(
+      `Tuning skipped: ${holdout.status === 'impossible' ? holdout.reason : 'evaluation is off'}.`,
+    );
+    return undefined;
+  }
+  const { split } = holdout;
+  const { userIds, videoIds } = data.interactions;
+  const part = {
+    userIds,
+    videoIds,
+    matrix: split.train,
+    lastTimestamp: split.trainTimestamps,
+    kind: split.kind,
+    seed: split.seed,
+  };
+  const result = await tuneHyperparameters(
+    part,
+    { ...options.tune, params: options.params, baseWeighting: options.weighting?.scheme ?? 'none' },
+    reporter,
+  );
+  const { weighting, ...chosen } = result.best.settings;
+  return {
+    result,
+    settings: { params: { ...options.params, ...chosen }, weighting: weightingOf(weighting) },
+  };
+}
+
 /** Stage `evaluate`: fits the train part and scores it and the baseline at k = 1..REPORT_MAX_K. */
 export async function evaluateOnHoldout(
-  options: Pick<TrainingOptions, 'params' | 'checkpointDir'>,
+  options: FitSettings & Checkpointing,
   holdout: Holdout,
   reporter: TrainingReporter = {},
 ): Promise<Evaluated | undefined> {
@@ -186,7 +277,7 @@ export async function evaluateOnHoldout(
 
 /** Stage `fit`: the train-part model when it is kept (`retrain` off), else a fit on all data. */
 export async function fitModel(
-  options: Pick<TrainingOptions, 'params' | 'retrain' | 'checkpointDir'>,
+  options: FitSettings & Checkpointing & Pick<TrainingOptions, 'retrain'>,
   matrix: Csr,
   evaluated: Evaluated | undefined,
   reporter: TrainingReporter = {},
@@ -198,9 +289,10 @@ export async function fitModel(
   };
 }
 
-function reportSplit(split: Split): ReportSplit {
-  const { seed, trainPairs, testPairs, testUsers } = split;
-  return { rule: SPLIT_RULE, seed, trainPairs, testPairs, testUsers };
+/** A split as the report shows it. */
+export function reportSplit(split: Split): ReportSplit {
+  const { seed, trainPairs, testPairs, testUsers, kind } = split;
+  return { kind, rule: splitRule(kind), seed, trainPairs, testPairs, testUsers };
 }
 
 /** The manifest's `metrics`: the evaluation (or why there is none), what was published, its loss. */
@@ -228,10 +320,12 @@ function reportInput(
   const { matrix } = interactions;
   const { holdout, evaluated, fitted } = stages;
   const evaluationLosses = evaluated?.model.losses;
+  const settings = stages.settings ?? options;
   return {
     version: packaged.artifact.manifest.version,
     createdAt: packaged.artifact.manifest.createdAt,
-    params: options.params,
+    params: { ...settings.params, weighting: describeWeighting(settings.weighting) },
+    tuning: stages.tuned?.result,
     counts: {
       events: interactions.events,
       'bad rows': events.bad.count,
@@ -259,8 +353,10 @@ export async function packageArtifact(
   stages: StageResults,
 ): Promise<Packaged> {
   const { interactions } = data;
+  const { params } = stages.settings ?? options;
+  const fittedWeighting = stages.fitted.model.weighting;
   const model: ModelData = {
-    factors: options.params.factors,
+    factors: params.factors,
     userIds: interactions.userIds,
     videoIds: interactions.videoIds,
     userFactors: stages.fitted.model.userFactors,
@@ -268,13 +364,16 @@ export async function packageArtifact(
     seen: interactions.matrix,
     popularity: videoPopularity(interactions.matrix),
     metadata: data.metadata,
+    ...(fittedWeighting.weighting.scheme === 'none' ? {} : { weighting: fittedWeighting }),
+    ...(data.coldVideos ? { coldVideos: data.coldVideos } : {}),
   };
   const artifact = encodeModel(model, {
-    params: options.params,
+    params,
     datasetDigest: interactions.digest,
     metrics: manifestMetrics(stages.holdout, stages.evaluated, stages.fitted),
     events: interactions.events,
     createdAt: options.createdAt,
+    ...(stages.tuned ? { tuning: tuningForManifest(stages.tuned.result) } : {}),
   });
   const report = await renderReport(reportInput(options, data, { model, artifact }, stages));
   return { model, artifact, report };

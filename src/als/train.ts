@@ -67,7 +67,11 @@ export interface AlsResult {
 
 /** Optional progress callback (awaited before the next iteration), loss computation and resume point. */
 export interface TrainHooks {
-  onIteration?(info: IterationInfo): void | Promise<void>;
+  /**
+   * After each iteration (awaited: a checkpoint writes the factors then). Returning false ends training
+   * there (the tuner's early stopping); the result then holds those factors.
+   */
+  onIteration?(info: IterationInfo): void | boolean | Promise<void> | Promise<boolean>;
   /** Continue from a finished iteration instead of the seeded initialisation. */
   start?: AlsStart;
   computeLoss?: boolean;
@@ -219,7 +223,7 @@ export async function trainAls(
         losses.push(loss);
       }
       const factors = { user: state.userFactors, item: state.itemFactors };
-      await hooks.onIteration?.({ iteration, loss, seconds, factors });
+      if ((await hooks.onIteration?.({ iteration, loss, seconds, factors })) === false) break;
     }
   } finally {
     await pool.close();

@@ -4,7 +4,7 @@
  * and the check of serverless.yml (test/unit/routes.test.ts) are all made from this table.
  * @module
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { TransportError } from '../core/errors.js';
 import type { Recommender } from '../recommender/index.js';
 import { type ExecutionParameters, executionParametersSchema } from './execution-parameters.js';
@@ -14,6 +14,7 @@ import {
   type BatchItem,
   invoke,
   type ServiceEnv,
+  similarUsersOf,
   similarVideos,
   userRecommendations,
 } from './service.js';
@@ -56,6 +57,7 @@ export interface Route {
     | 'recommendations'
     | 'userRecommendations'
     | 'similarVideos'
+    | 'similarUsers'
     | 'executionParameters';
   method: 'GET' | 'POST';
   /** OpenAPI path template, e.g. `/users/{userId}/recommendations` */
@@ -100,6 +102,14 @@ const BODY_EXAMPLES: Record<string, Example> = {
   filtered: {
     summary: 'Filters, exclusions and metadata',
     value: { user_id: 'u001', k: 3, exclude: ['v001'], filter: { language: 'en' }, include_metadata: true },
+  },
+  explain: {
+    summary: 'Recommendations with explanations: the watched videos behind each score',
+    value: { user_id: 'u001', k: 3, explain: true },
+  },
+  similarUsers: {
+    summary: 'Users similar to a user (cosine of user factors)',
+    value: { user_id: 'u001', k: 3, similar_users: true },
   },
   batch: {
     summary: 'A batch: one answer (or error) per request',
@@ -148,7 +158,7 @@ export const ROUTES: readonly Route[] = [
     tag: 'Recommendations',
     auth: 'api-key',
     body: recommendBody,
-    ok: (s) => s.recommendResponse.or(s.batchResponse),
+    ok: (s) => z.union([s.recommendResponse, s.similarUsersResponse, s.batchResponse]),
     errors: RECOMMEND_ERRORS,
     targets: BOTH,
     handle: invocations,
@@ -162,7 +172,7 @@ export const ROUTES: readonly Route[] = [
     tag: 'Recommendations',
     auth: 'api-key',
     body: recommendBody,
-    ok: (s) => s.recommendResponse.or(s.batchResponse),
+    ok: (s) => z.union([s.recommendResponse, s.similarUsersResponse, s.batchResponse]),
     errors: RECOMMEND_ERRORS,
     targets: BOTH,
     handle: invocations,
@@ -187,7 +197,10 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     path: '/videos/{videoId}/similar',
     summary: 'Videos similar to a video (cosine similarity of item factors)',
-    description: 'Query parameters mirror the body fields; lists are comma-separated.',
+    description:
+      'Query parameters mirror the body fields; lists are comma-separated. A video that is in the video ' +
+      'metadata but has no interactions yet is answered by metadata (shared tags and language, Jaccard ' +
+      'similarity) with "source":"metadata".',
     tag: 'Recommendations',
     auth: 'api-key',
     params: (s) => s.videoPath,
@@ -196,6 +209,23 @@ export const ROUTES: readonly Route[] = [
     errors: { 400: 'Invalid path or query', 404: 'Unknown video', 503: RECOMMEND_ERRORS[503] },
     targets: BOTH,
     handle: (ctx, input) => one(similarVideos(ctx.model(), input.params.videoId, input.query, ctx.env)),
+  },
+  {
+    id: 'similarUsers',
+    method: 'GET',
+    path: '/users/{userId}/similar',
+    summary: 'Users similar to a user (cosine similarity of user factors)',
+    description:
+      'The k users whose factors point the most the same way, best first, the user left out. Large models ' +
+      'carry an index over user factors (built from 50,000 users), so a request reads a few lists of users.',
+    tag: 'Recommendations',
+    auth: 'api-key',
+    params: (s) => s.userPath,
+    query: (s) => s.similarUsersQuery,
+    ok: (s) => s.similarUsersResponse,
+    errors: { 400: 'Invalid path or query', 404: 'Unknown user', 503: RECOMMEND_ERRORS[503] },
+    targets: BOTH,
+    handle: (ctx, input) => one(similarUsersOf(ctx.model(), input.params.userId, input.query, ctx.env)),
   },
   {
     id: 'ping',

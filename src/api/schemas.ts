@@ -7,7 +7,14 @@
  */
 import { z } from 'zod';
 import { ERROR_STATUS, type FieldIssue, InvalidRequestError } from '../core/errors.js';
-import { DEFAULT_K, DEFAULT_LIMITS, type Limits, MAX_ID_LENGTH, MAX_ID_LIST } from '../core/limits.js';
+import {
+  DEFAULT_K,
+  DEFAULT_LIMITS,
+  EXPLAIN_TOP,
+  type Limits,
+  MAX_ID_LENGTH,
+  MAX_ID_LIST,
+} from '../core/limits.js';
 
 const id = (what: string) => z.string().trim().min(1).max(MAX_ID_LENGTH).describe(what);
 const idList = (what: string) => z.array(id('video id')).max(MAX_ID_LIST).describe(what);
@@ -57,6 +64,22 @@ const filter = z
   })
   .describe('metadata filter applied before top-k');
 
+/** The fields a similar-users request may carry besides user_id and k. */
+const SIMILAR_USERS_FIELDS = ['user_id', 'k', 'similar_users'];
+
+/** `similar_users` takes user_id (required) and k only. */
+function refineSimilarUsers(value: Record<string, unknown>, ctx: z.core.$RefinementCtx): void {
+  if (value.user_id === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['user_id'], message: 'is required with similar_users' });
+    return;
+  }
+  const extra = Object.keys(value).find(
+    (key) => !SIMILAR_USERS_FIELDS.includes(key) && value[key] !== undefined,
+  );
+  if (extra)
+    ctx.addIssue({ code: 'custom', path: [extra], message: 'cannot be combined with similar_users' });
+}
+
 function recommendRequestSchema(maxK: number) {
   return z
     .object({
@@ -75,9 +98,29 @@ function recommendRequestSchema(maxK: number) {
       keep_watched: z.boolean().optional().describe('also return videos the user already watched'),
       filter: filter.optional(),
       include_metadata: z.boolean().optional().describe('add title, tags, language, lengthSeconds'),
+      explain: z
+        .boolean()
+        .optional()
+        .describe(
+          `add "because" to each recommendation: the ${EXPLAIN_TOP} watched videos that contributed most to its score (implicit's explain)`,
+        ),
+      similar_users: z
+        .boolean()
+        .optional()
+        .describe('answer the users most similar to user_id (cosine of user factors) instead of videos'),
     })
     .superRefine((value, ctx) => {
-      if (value.video_id !== undefined && (value.user_id !== undefined || value.watched !== undefined)) {
+      if (value.similar_users) refineSimilarUsers(value, ctx);
+      else if (value.explain && value.video_id !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['explain'],
+          message: 'applies to user_id or watched, not video_id',
+        });
+      } else if (
+        value.video_id !== undefined &&
+        (value.user_id !== undefined || value.watched !== undefined)
+      ) {
         ctx.addIssue({
           code: 'custom',
           path: ['video_id'],
@@ -97,6 +140,19 @@ const recommendation = z.object({
   tags: z.array(z.string()).optional(),
   language: z.string().optional(),
   lengthSeconds: z.number().optional(),
+  because: z
+    .array(z.object({ videoId: z.string(), contribution: z.number() }))
+    .optional()
+    .describe(
+      "with explain: watched videos and their share of the score, largest first (implicit's explain; the shares of all watched videos sum to the score of the exact user solve)",
+    ),
+});
+
+const similarUsersResponse = z.object({
+  userId: z.string().describe('echoes user_id'),
+  similarUsers: z
+    .array(z.object({ userId: z.string(), score: z.number().describe('cosine similarity of user factors') }))
+    .describe('the most similar users, best first, the user left out'),
 });
 
 const recommendResponse = z.object({
@@ -104,9 +160,11 @@ const recommendResponse = z.object({
   videoId: z.string().optional().describe('echoes video_id of a similar-videos request'),
   recommendations: z.array(recommendation),
   source: z
-    .enum(['popular', 'fold-in'])
+    .enum(['popular', 'fold-in', 'metadata'])
     .optional()
-    .describe('present only when not the trained user factors'),
+    .describe(
+      'present only when not the trained factors: popular (fallback), fold-in (watched list), metadata (a video without interactions: shared tags and language)',
+    ),
 });
 
 const errorBody = z.object({
@@ -133,6 +191,7 @@ export function createSchemas(limits: Limits) {
   return {
     recommendRequest,
     recommendResponse,
+    similarUsersResponse,
     batchEnvelope: z.object({
       requests: z
         .array(z.unknown())
@@ -141,7 +200,9 @@ export function createSchemas(limits: Limits) {
         .describe('each item is a recommendation request'),
     }),
     batchRequest: z.object({ requests: z.array(recommendRequest).min(1).max(limits.maxBatch) }),
-    batchResponse: z.object({ responses: z.array(z.union([recommendResponse, errorBody])) }),
+    batchResponse: z.object({
+      responses: z.array(z.union([recommendResponse, similarUsersResponse, errorBody])),
+    }),
     errorBody,
     pingResponse: z.object({ status: z.literal('ok'), modelVersion: z.string() }),
     // The examples fill /docs' "Try it out" (the fixture's and the sample's ids).
@@ -151,7 +212,9 @@ export function createSchemas(limits: Limits) {
     userQuery: similarQuery.extend({
       fallback: queryText.describe('popular: unknown users get the most popular videos'),
       keep_watched: queryText.describe('true to also return videos the user already watched'),
+      explain: queryText.describe('true to add "because": the watched videos that contributed most'),
     }),
+    similarUsersQuery: z.object({ k: queryText.describe('how many users to return (default 5)') }),
   };
 }
 
@@ -171,10 +234,11 @@ export function schemasFor(limits: Limits = DEFAULT_LIMITS): Schemas {
 
 export type RecommendRequest = z.output<Schemas['recommendRequest']>;
 export type RecommendResponse = z.infer<Schemas['recommendResponse']>;
+export type SimilarUsersResponse = z.infer<Schemas['similarUsersResponse']>;
 export type BatchResponse = z.infer<Schemas['batchResponse']>;
 export type PingResponse = z.infer<Schemas['pingResponse']>;
 /** What `/invocations` answers: one response, or `{"responses":[...]}` for a batch. */
-export type InvocationResponse = RecommendResponse | BatchResponse;
+export type InvocationResponse = RecommendResponse | SimilarUsersResponse | BatchResponse;
 
 /**
  * Validates `input` against `schema`, or throws InvalidRequestError whose issues name each field

@@ -15,6 +15,7 @@ import {
   parseOrThrow,
   type RecommendRequest,
   type RecommendResponse,
+  type SimilarUsersResponse,
   schemasFor,
 } from './schemas.js';
 
@@ -26,7 +27,10 @@ export interface ServiceEnv {
 }
 
 /** One answer inside `{"responses":[...]}` or a JSON Lines output line. */
-export type BatchItem = RecommendResponse | ErrorBody;
+export type BatchItem = RecommendResponse | SimilarUsersResponse | ErrorBody;
+
+/** What one (non-batch) request answers. */
+export type OneResponse = RecommendResponse | SimilarUsersResponse;
 
 function isBatch(body: unknown): boolean {
   return typeof body === 'object' && body !== null && !Array.isArray(body) && 'requests' in body;
@@ -56,7 +60,11 @@ function plainUserRequest(body: unknown, maxK: number): RecommendRequest | undef
   return { user_id: trimmed, k };
 }
 
-async function answer(model: Recommender, request: RecommendRequest): Promise<RecommendResponse> {
+async function answer(model: Recommender, request: RecommendRequest): Promise<OneResponse> {
+  if (request.similar_users && request.user_id !== undefined) {
+    const similarUsers = await model.similarUsers(request.user_id, { k: request.k });
+    return { userId: request.user_id, similarUsers };
+  }
   const options = {
     k: request.k,
     exclude: request.exclude,
@@ -65,10 +73,13 @@ async function answer(model: Recommender, request: RecommendRequest): Promise<Re
     includeMetadata: request.include_metadata,
     keepWatched: request.keep_watched,
     fallback: request.fallback,
+    explain: request.explain,
   };
   if (request.video_id !== undefined) {
     const result = model.similarVideos(request.video_id, options);
-    return { videoId: request.video_id, recommendations: result.items };
+    const response: RecommendResponse = { videoId: request.video_id, recommendations: result.items };
+    if (result.source === 'metadata') response.source = 'metadata';
+    return response;
   }
   const watched = request.watched?.map((w) =>
     typeof w === 'string' ? { videoId: w } : { videoId: w.video_id, weight: w.weight },
@@ -90,11 +101,7 @@ async function answer(model: Recommender, request: RecommendRequest): Promise<Re
  * @example
  * await recommend(rec, { watched: ['v001', { video_id: 'v002', weight: 3 }], k: 2 }, env); // source: 'fold-in'
  */
-export async function recommend(
-  rec: Recommender,
-  body: unknown,
-  env: ServiceEnv,
-): Promise<RecommendResponse> {
+export async function recommend(rec: Recommender, body: unknown, env: ServiceEnv): Promise<OneResponse> {
   const request =
     plainUserRequest(body, env.limits.maxK) ?? parseOrThrow(schemasFor(env.limits).recommendRequest, body);
   return answer(rec, request);
@@ -208,7 +215,7 @@ export async function userRecommendations(
   userId: unknown,
   query: unknown,
   env: ServiceEnv,
-): Promise<RecommendResponse> {
+): Promise<OneResponse> {
   const s = schemasFor(env.limits);
   const path = parseOrThrow(s.userPath, { userId });
   const q = parseOrThrow(s.userQuery, query ?? {});
@@ -219,9 +226,27 @@ export async function userRecommendations(
       user_id: path.userId,
       ...(q.fallback !== undefined && { fallback: q.fallback }),
       ...(q.keep_watched !== undefined && { keep_watched: flag(q.keep_watched) }),
+      ...(q.explain !== undefined && { explain: flag(q.explain) }),
     },
     env,
   );
+}
+
+/**
+ * `GET /users/{userId}/similar?k=`: the users most similar to a user (cosine of user factors).
+ * @example
+ * await similarUsersOf(rec, 'u001', { k: '2' }, env); // { userId: 'u001', similarUsers: [{ userId: 'u002', score: 0.45 }, ...] }
+ */
+export async function similarUsersOf(
+  rec: Recommender,
+  userId: unknown,
+  query: unknown,
+  env: ServiceEnv,
+): Promise<OneResponse> {
+  const s = schemasFor(env.limits);
+  const path = parseOrThrow(s.userPath, { userId });
+  const q = parseOrThrow(s.similarUsersQuery, query ?? {});
+  return recommend(rec, { ...queryToRequest(q), user_id: path.userId, similar_users: true }, env);
 }
 
 /**
@@ -234,7 +259,7 @@ export async function similarVideos(
   videoId: unknown,
   query: unknown,
   env: ServiceEnv,
-): Promise<RecommendResponse> {
+): Promise<OneResponse> {
   const s = schemasFor(env.limits);
   const path = parseOrThrow(s.videoPath, { videoId });
   return recommend(

@@ -19,6 +19,7 @@ import {
   type Manifest,
   manifestSchema,
   OPTIONAL_ITEM_SECTIONS,
+  SECTION_GROUPS,
   type Section,
   V1_FORMAT_VERSION,
 } from './format.js';
@@ -47,6 +48,14 @@ export interface ItemSideView {
     | { bytes: Uint8Array; offsets: Int32Array; index: MetadataIndexJson; postings: Int32Array }
     | undefined;
   users: UserDirectory;
+  /** bm25 weighting: each video's length norm */
+  weightNorms?: Float64Array | undefined;
+  /** videos with metadata and no interactions: their ids and metadata JSON */
+  cold?: { videoIds: IdTable; metadata: { bytes: Uint8Array; offsets: Int32Array } } | undefined;
+  /** the similar-users index: centroids, and each list's bytes in users.bin with its digest */
+  userIvf?:
+    | { centroids: Float32Array; offsets: Float64Array; digests: Uint32Array; lists: number }
+    | undefined;
 }
 
 const metadataIndexSchema = z.object({
@@ -98,6 +107,7 @@ function expectedShapes(m: Manifest): Map<ItemSectionName, number[] | undefined>
   const { videos, factors } = m.counts;
   const blocks = m.users.blocks;
   const lists = m.index.kind === 'ivf' ? m.index.lists : 0;
+  const userLists = m.userIndex?.kind === 'ivf' ? m.userIndex.lists : 0;
   return new Map<ItemSectionName, number[] | undefined>([
     ['item_factors', [videos, factors]],
     ['item_inverse_norms', [videos]],
@@ -116,6 +126,15 @@ function expectedShapes(m: Manifest): Map<ItemSectionName, number[] | undefined>
     ['user_block_hashes', [blocks]],
     ['user_block_offsets', [blocks + 1]],
     ['user_block_digests', [blocks, 2]],
+    ['item_weight_norms', [videos]],
+    ['cold_video_id_bytes', undefined],
+    ['cold_video_id_offsets', [(m.counts.coldVideos ?? 0) + 1]],
+    ['cold_video_id_slots', undefined],
+    ['cold_metadata_bytes', undefined],
+    ['cold_metadata_offsets', [(m.counts.coldVideos ?? 0) + 1]],
+    ['user_ivf_centroids', [userLists, factors]],
+    ['user_ivf_offsets', [userLists + 1]],
+    ['user_ivf_digests', [userLists, 2]],
   ]);
 }
 
@@ -151,6 +170,28 @@ function corruptSection(bytes: Uint8Array, sections: readonly Section[]): string
   return '';
 }
 
+/** Optional sections come in whole groups, each present exactly when the manifest says so. */
+function checkGroups(m: Manifest, byName: ReadonlyMap<ItemSectionName, Section>): void {
+  const present = (group: string): boolean => {
+    const parts = SECTION_GROUPS[group] ?? [];
+    const found = parts.filter((n) => byName.has(n)).length;
+    if (found !== 0 && found !== parts.length)
+      throw invalid(`${MANIFEST_FILE} lists only part of the ${group} sections`);
+    return found > 0;
+  };
+  const metadata = present('metadata');
+  const expect = (name: string, has: boolean, wanted: boolean, why: string): void => {
+    if (has !== wanted)
+      throw invalid(`${MANIFEST_FILE} ${has ? 'has' : 'lacks'} the ${name} sections ${why}`);
+  };
+  expect('cold', present('cold'), (m.counts.coldVideos ?? 0) > 0, 'against counts.coldVideos');
+  if ((m.counts.coldVideos ?? 0) > 0 && !metadata)
+    throw invalid(`${MANIFEST_FILE} has cold videos but no metadata`);
+  expect('user_ivf', present('user_ivf'), m.userIndex?.kind === 'ivf', 'against userIndex');
+  const bm25 = m.weighting?.scheme === 'bm25';
+  expect('item_weight_norms', byName.has('item_weight_norms'), bm25, 'against the weighting');
+}
+
 /** Checks size and sha256 of `items.bin` and the layout of its sections against the manifest. */
 export function verifyItems(m: Manifest, bytes: Uint8Array): Map<ItemSectionName, Section> {
   if (bytes.byteLength !== m.items.bytes) {
@@ -171,11 +212,7 @@ export function verifyItems(m: Manifest, bytes: Uint8Array): Map<ItemSectionName
     if (ivfSection && m.index.kind !== 'ivf' && byName.has(name))
       throw invalid(`${MANIFEST_FILE} has ${name} but no ivf index`);
   }
-  const metadataParts = OPTIONAL_ITEM_SECTIONS.filter(
-    (n) => n.startsWith('metadata_') && byName.has(n),
-  ).length;
-  if (metadataParts !== 0 && metadataParts !== 4)
-    throw invalid(`${MANIFEST_FILE} lists only part of the metadata sections`);
+  checkGroups(m, byName);
   const actual = sha256Hex(bytes);
   if (actual !== m.items.sha256) {
     throw invalid(
@@ -197,23 +234,27 @@ function ascending(values: ArrayLike<number>, what: string, first?: number, last
 }
 
 /** Out-of-range values here would read past arrays at serve time, so the structure is checked once. */
-function checkStructure(view: ItemSideView, m: Manifest): void {
-  const ids = view.videoIds.arrays;
-  ascending(ids.offsets, 'video_id_offsets', 0, ids.bytes.length);
+/** An id table (`<prefix>_bytes/_offsets/_slots`) of `count` ids: offsets rise, each id in exactly one slot. */
+function checkIdTable(table: IdTable, count: number, prefix: string): void {
+  const ids = table.arrays;
+  ascending(ids.offsets, `${prefix}_offsets`, 0, ids.bytes.length);
   const slots = ids.slots.length;
-  if (slots < 2 * view.videos || (slots & (slots - 1)) !== 0)
-    throw invalid(`${ITEMS_FILE} video_id_slots has ${slots} slots, not a power of two >= 2 x videos`);
+  if (slots < 2 * count || (slots & (slots - 1)) !== 0)
+    throw invalid(`${ITEMS_FILE} ${prefix}_slots has ${slots} slots, not a power of two >= 2 x videos`);
   // Every video in exactly one slot leaves at least half the slots empty, so a lookup's probe always ends.
-  const placed = new Uint8Array(view.videos);
+  const placed = new Uint8Array(count);
   for (const s of ids.slots) {
-    if (s < 0 || s > view.videos)
-      throw invalid(`${ITEMS_FILE} video_id_slots holds ${s}, outside 0..${view.videos}`);
+    if (s < 0 || s > count) throw invalid(`${ITEMS_FILE} ${prefix}_slots holds ${s}, outside 0..${count}`);
     if (s === 0) continue;
-    if (placed[s - 1]) throw invalid(`${ITEMS_FILE} video_id_slots holds video ${s - 1} twice`);
+    if (placed[s - 1]) throw invalid(`${ITEMS_FILE} ${prefix}_slots holds video ${s - 1} twice`);
     placed[s - 1] = 1;
   }
   const unplaced = placed.indexOf(0);
-  if (unplaced >= 0) throw invalid(`${ITEMS_FILE} video_id_slots lacks video ${unplaced}`);
+  if (unplaced >= 0) throw invalid(`${ITEMS_FILE} ${prefix}_slots lacks video ${unplaced}`);
+}
+
+function checkStructure(view: ItemSideView, m: Manifest): void {
+  checkIdTable(view.videoIds, view.videos, 'video_id');
   const seen = new Uint8Array(view.videos);
   for (const row of view.popularityOrder) {
     if (row < 0 || row >= view.videos || seen[row])
@@ -236,7 +277,13 @@ function checkStructure(view: ItemSideView, m: Manifest): void {
     }
   }
   ascending(view.users.hashes, 'user_block_hashes');
-  ascending(view.users.offsets, 'user_block_offsets', 0, m.users.bytes);
+  const blocksEnd = view.userIvf ? (view.userIvf.offsets[0] as number) : m.users.bytes;
+  ascending(view.users.offsets, 'user_block_offsets', 0, blocksEnd);
+  if (view.userIvf) ascending(view.userIvf.offsets, 'user_ivf_offsets', undefined, m.users.bytes);
+  if (view.cold) {
+    checkIdTable(view.cold.videoIds, view.cold.metadata.offsets.length - 1, 'cold_video_id');
+    ascending(view.cold.metadata.offsets, 'cold_metadata_offsets', 0, view.cold.metadata.bytes.length);
+  }
 }
 
 /**
@@ -299,7 +346,46 @@ export function viewItems(m: Manifest, bytes: Uint8Array): ItemSideView {
       offsets: view('user_block_offsets', Float64Array, 8),
       digests: view('user_block_digests', Uint32Array, 4),
     },
+    ...optionalViews(m, at, view),
   };
+}
+
+type SectionView = <T>(
+  name: ItemSectionName,
+  ctor: new (b: ArrayBufferLike, o: number, l: number) => T,
+  width: number,
+) => T;
+
+/** Views of the optional groups that are present: bm25 norms, cold videos, the similar-users index. */
+function optionalViews(
+  m: Manifest,
+  at: (name: ItemSectionName) => Section | undefined,
+  view: SectionView,
+): Pick<ItemSideView, 'weightNorms' | 'cold' | 'userIvf'> {
+  const out: Pick<ItemSideView, 'weightNorms' | 'cold' | 'userIvf'> = {};
+  if (at('item_weight_norms')) out.weightNorms = view('item_weight_norms', Float64Array, 8);
+  if (at('cold_video_id_bytes')) {
+    out.cold = {
+      videoIds: new IdTable({
+        bytes: view('cold_video_id_bytes', Uint8Array, 1),
+        offsets: view('cold_video_id_offsets', Int32Array, 4),
+        slots: view('cold_video_id_slots', Int32Array, 4),
+      }),
+      metadata: {
+        bytes: view('cold_metadata_bytes', Uint8Array, 1),
+        offsets: view('cold_metadata_offsets', Int32Array, 4),
+      },
+    };
+  }
+  if (at('user_ivf_centroids') && m.userIndex?.kind === 'ivf') {
+    out.userIvf = {
+      centroids: view('user_ivf_centroids', Float32Array, 4),
+      offsets: view('user_ivf_offsets', Float64Array, 8),
+      digests: view('user_ivf_digests', Uint32Array, 4),
+      lists: m.userIndex.lists,
+    };
+  }
+  return out;
 }
 
 /**

@@ -9,7 +9,7 @@ import { gramMatrix } from '../als/index.js';
 import { ArtifactInvalidError } from '../core/errors.js';
 import { idHash } from '../core/id-hash.js';
 import { buildIdTable } from '../core/id-table.js';
-import type { AlsParams, ModelData, VideoMeta } from '../core/model-data.js';
+import type { AlsParams, ColdVideos, ModelData, VideoMeta } from '../core/model-data.js';
 import { buildIvf, IVF_MIN_ITEMS, type IvfIndex, type IvfOptions, topKValues } from '../ranking/index.js';
 import { sha256Hex } from './checks.js';
 import {
@@ -25,6 +25,7 @@ import {
   USERS_FILE,
 } from './format.js';
 import { UserBlockWriter, type UserDirectory } from './user-blocks.js';
+import { type EncodedUserIvf, encodeUserIvf, USER_IVF_MIN_USERS } from './user-ivf.js';
 
 /** What the manifest records besides the model itself. */
 export interface ManifestInput {
@@ -40,6 +41,11 @@ export interface ManifestInput {
   /** ANN index: `auto` (default) builds one from IVF_MIN_ITEMS videos up, `ivf` always, `exact` never */
   index?: 'auto' | 'ivf' | 'exact';
   ivf?: IvfOptions;
+  /** similar-users index: `auto` (default) from USER_IVF_MIN_USERS users up, `ivf` always, `exact` never */
+  userIndex?: 'auto' | 'ivf' | 'exact';
+  userIvf?: IvfOptions;
+  /** the hyper-parameter search, stored as given (`npm run train -- --tune`) */
+  tuning?: Record<string, unknown>;
 }
 
 /** A model ready to publish: the manifest and the bytes of each file of the version. */
@@ -57,6 +63,12 @@ export interface ItemSide {
   metadata: readonly (VideoMeta | null)[] | null;
   ivf: Pick<IvfIndex, 'centroids' | 'offsets' | 'lists'> | undefined;
   users: UserDirectory;
+  /** bm25 weighting: each video's length norm (stored order) */
+  weightNorms?: Float64Array | undefined;
+  /** videos with metadata and no interactions */
+  cold?: ColdVideos | undefined;
+  /** the similar-users index (its list blocks follow the user blocks in users.bin) */
+  userIvf?: Pick<EncodedUserIvf, 'centroids' | 'offsets' | 'digests'> | undefined;
 }
 
 interface Pending {
@@ -82,8 +94,8 @@ function inverseNorms(itemFactors: Float32Array, f: number): Float32Array {
   return out;
 }
 
-/** Per-video JSON (empty for none), and the language/tag filter index as postings. */
-function metadataSections(metadata: readonly (VideoMeta | null)[]): Pending[] {
+/** One JSON document per video (empty for none), concatenated, with their offsets. */
+function jsonRows(metadata: readonly (VideoMeta | null)[]): { bytes: Uint8Array; offsets: Int32Array } {
   const encoded = metadata.map((m) => (m ? textEncoder.encode(JSON.stringify(m)) : new Uint8Array(0)));
   const offsets = new Int32Array(metadata.length + 1);
   encoded.forEach((e, i) => {
@@ -93,6 +105,48 @@ function metadataSections(metadata: readonly (VideoMeta | null)[]): Pending[] {
   encoded.forEach((e, i) => {
     bytes.set(e, offsets[i] as number);
   });
+  return { bytes, offsets };
+}
+
+/** The cold videos: their id table and their metadata. */
+function coldSections(cold: ColdVideos): Pending[] {
+  let ids: ReturnType<typeof buildIdTable>;
+  try {
+    ids = buildIdTable(cold.ids);
+  } catch (error) {
+    throw new ArtifactInvalidError(`Cannot encode model: cold video ${(error as Error).message}`);
+  }
+  const meta = jsonRows(cold.metadata);
+  return [
+    { name: 'cold_video_id_bytes', shape: [ids.bytes.length], bytes: ids.bytes },
+    { name: 'cold_video_id_offsets', shape: [cold.ids.length + 1], bytes: raw(ids.offsets) },
+    { name: 'cold_video_id_slots', shape: [ids.slots.length], bytes: raw(ids.slots) },
+    { name: 'cold_metadata_bytes', shape: [meta.bytes.length], bytes: meta.bytes },
+    { name: 'cold_metadata_offsets', shape: [meta.offsets.length], bytes: raw(meta.offsets) },
+  ];
+}
+
+/** Sections of the optional groups: bm25 norms, cold videos, the similar-users index. */
+function optionalSections(items: ItemSide): Pending[] {
+  const out: Pending[] = [];
+  const videos = items.videoIds.length;
+  if (items.weightNorms)
+    out.push({ name: 'item_weight_norms', shape: [videos], bytes: raw(items.weightNorms) });
+  if (items.cold) out.push(...coldSections(items.cold));
+  if (items.userIvf) {
+    const lists = items.userIvf.offsets.length - 1;
+    out.push(
+      { name: 'user_ivf_centroids', shape: [lists, items.factors], bytes: raw(items.userIvf.centroids) },
+      { name: 'user_ivf_offsets', shape: [lists + 1], bytes: raw(items.userIvf.offsets) },
+      { name: 'user_ivf_digests', shape: [lists, 2], bytes: raw(items.userIvf.digests) },
+    );
+  }
+  return out;
+}
+
+/** Per-video JSON (empty for none), and the language/tag filter index as postings. */
+function metadataSections(metadata: readonly (VideoMeta | null)[]): Pending[] {
+  const { bytes, offsets } = jsonRows(metadata);
   const keys = { language: new Map<string, number[]>(), tags: new Map<string, number[]>() };
   const add = (map: Map<string, number[]>, key: string, row: number): void => {
     const list = map.get(key) ?? [];
@@ -154,6 +208,7 @@ export function encodeItems(items: ItemSide): { bytes: Uint8Array; sections: Sec
     );
   }
   if (items.metadata) pending.push(...metadataSections(items.metadata));
+  pending.push(...optionalSections(items));
   let offset = 0;
   const sections: Section[] = pending.map((p) => {
     offset = alignUp(offset);
@@ -182,6 +237,8 @@ export function buildManifest(parts: {
   items: { bytes: Uint8Array; sections: Section[] };
   users: { bytes: number; sha256: string; blocks: number };
   index: IndexInfo;
+  userIndex?: IndexInfo | undefined;
+  weighting?: Manifest['weighting'];
 }): Manifest {
   const itemsSha = sha256Hex(parts.items.bytes);
   const createdAt = parts.info.createdAt ?? new Date();
@@ -202,6 +259,9 @@ export function buildManifest(parts: {
     },
     users: { file: USERS_FILE, ...parts.users },
     index: parts.index,
+    ...(parts.userIndex ? { userIndex: parts.userIndex } : {}),
+    ...(parts.weighting && parts.weighting.scheme !== 'none' ? { weighting: parts.weighting } : {}),
+    ...(parts.info.tuning ? { tuning: parts.info.tuning } : {}),
   };
 }
 
@@ -246,6 +306,18 @@ function checkModel(model: ModelData): void {
   if (model.metadata !== null && model.metadata.length !== videos)
     problems.push(`metadata has ${model.metadata.length} entries, expected ${videos}`);
   if (new Set(model.userIds).size !== users) problems.push('user ids repeat');
+  const norms = model.weighting?.itemNorms;
+  if (norms && norms.length !== videos)
+    problems.push(`weighting has ${norms.length} item norms, expected ${videos}`);
+  if (model.weighting?.weighting.scheme === 'bm25' && !norms)
+    problems.push('bm25 weighting needs item norms');
+  const cold = model.coldVideos;
+  if (cold && cold.metadata.length !== cold.ids.length)
+    problems.push(`coldVideos has ${cold.metadata.length} metadata entries for ${cold.ids.length} ids`);
+  if (cold && cold.ids.length > 0 && model.metadata === null) problems.push('coldVideos need video metadata');
+  const warm = new Set(model.videoIds);
+  const twice = cold?.ids.find((id) => warm.has(id));
+  if (twice !== undefined) problems.push(`video ${JSON.stringify(twice)} is both in the model and cold`);
   if (problems.length > 0) throw new ArtifactInvalidError(`Cannot encode model: ${problems.join('; ')}`);
 }
 
@@ -268,9 +340,13 @@ function chooseOrder(
 }
 
 /** Writes every user of `model` through `writer`, histories renumbered to stored item rows. */
-function writeUsers(model: ModelData, newRowOf: Int32Array, writer: UserBlockWriter): void {
+function writeUsers(
+  model: ModelData,
+  newRowOf: Int32Array,
+  hashes: Uint32Array,
+  writer: UserBlockWriter,
+): void {
   const f = model.factors;
-  const hashes = model.userIds.map((id) => idHash(id));
   const byHash = Int32Array.from({ length: model.userIds.length }, (_, i) => i).sort((a, b) => {
     const d = (hashes[a] as number) - (hashes[b] as number);
     if (d !== 0) return d;
@@ -319,16 +395,8 @@ export function encodeModel(model: ModelData, info: ManifestInput): EncodedArtif
   order.forEach((old, row) => {
     itemFactors.set(model.itemFactors.subarray(old * f, (old + 1) * f), row * f);
   });
-  const blocks: Uint8Array[] = [];
-  const writer = new UserBlockWriter(f, (block) => blocks.push(block));
-  writeUsers(model, newRowOf, writer);
-  const users = writer.finish();
-  const usersBytes = new Uint8Array(users.bytes);
-  let at = 0;
-  for (const block of blocks) {
-    usersBytes.set(block, at);
-    at += block.byteLength;
-  }
+  const users = layUsers(model, newRowOf, info);
+  const norms = model.weighting?.itemNorms;
   const items = encodeItems({
     factors: f,
     itemFactors,
@@ -337,6 +405,9 @@ export function encodeModel(model: ModelData, info: ManifestInput): EncodedArtif
     metadata: model.metadata ? Array.from(order, (old) => model.metadata?.[old] ?? null) : null,
     ivf,
     users: users.directory,
+    weightNorms: norms ? Float64Array.from(order, (old) => norms[old] as number) : undefined,
+    cold: model.coldVideos && model.coldVideos.ids.length > 0 ? model.coldVideos : undefined,
+    userIvf: users.ivf,
   });
   const index: IndexInfo = ivf
     ? { kind: 'ivf', lists: ivf.lists, nprobe: ivf.nprobe, recallAt10: ivf.recallAt10, queries: ivf.queries }
@@ -347,13 +418,44 @@ export function encodeModel(model: ModelData, info: ManifestInput): EncodedArtif
     factors: f,
     interactions: model.seen.indices.length,
     ...(info.events === undefined ? {} : { events: info.events }),
+    ...(model.coldVideos?.ids.length ? { coldVideos: model.coldVideos.ids.length } : {}),
   };
   const manifest = buildManifest({
     info,
     counts,
     items,
-    users: { bytes: users.bytes, sha256: users.sha256, blocks: users.blocks },
+    users: { bytes: users.bytes.byteLength, sha256: sha256Hex(users.bytes), blocks: users.blocks },
     index,
+    userIndex: users.ivf?.info,
+    weighting: model.weighting?.weighting,
   });
-  return { manifest, files: { [ITEMS_FILE]: items.bytes, [USERS_FILE]: usersBytes } };
+  return { manifest, files: { [ITEMS_FILE]: items.bytes, [USERS_FILE]: users.bytes } };
+}
+
+/** `users.bin`: the user blocks in hash order, then the similar-users lists when the index is built. */
+function layUsers(
+  model: ModelData,
+  newRowOf: Int32Array,
+  info: ManifestInput,
+): { bytes: Uint8Array; directory: UserDirectory; blocks: number; ivf: EncodedUserIvf | undefined } {
+  const hashes = Uint32Array.from(model.userIds, (id) => idHash(id));
+  const blocks: Uint8Array[] = [];
+  const writer = new UserBlockWriter(model.factors, (block) => blocks.push(block));
+  writeUsers(model, newRowOf, hashes, writer);
+  const users = writer.finish();
+  const wanted = info.userIndex ?? 'auto';
+  const build =
+    model.userIds.length > 0 &&
+    (wanted === 'ivf' || (wanted === 'auto' && model.userIds.length >= USER_IVF_MIN_USERS));
+  const ivf = build
+    ? encodeUserIvf(model, hashes, users.bytes, { seed: info.params.seed, ...info.userIvf })
+    : undefined;
+  const all = [...blocks, ...(ivf?.blocks ?? [])];
+  const bytes = new Uint8Array(all.reduce((n, b) => n + b.byteLength, 0));
+  let at = 0;
+  for (const block of all) {
+    bytes.set(block, at);
+    at += block.byteLength;
+  }
+  return { bytes, directory: users.directory, blocks: users.blocks, ivf };
 }

@@ -40,7 +40,12 @@ export const DTYPE_BYTES: Record<Exclude<Dtype, 'utf8-json'>, number> = {
   uint8: 1,
 };
 
-/** The sections of `items.bin`; the `ivf_*` pair is there when an ANN index was built, `metadata_*` with video metadata. */
+/**
+ * The sections of `items.bin`; the `ivf_*` pair is there when an ANN index was built, `metadata_*` with video
+ * metadata. Optional groups added within format 2 (readers before them refuse a version that has them; a
+ * version without them is byte-for-byte what those readers read): `item_weight_norms` with bm25 weighting,
+ * `cold_*` for videos that have metadata but no interactions, `user_ivf_*` for the similar-users index.
+ */
 export const ITEM_SECTIONS = {
   item_factors: 'float32',
   item_inverse_norms: 'float32',
@@ -59,6 +64,15 @@ export const ITEM_SECTIONS = {
   user_block_hashes: 'uint32',
   user_block_offsets: 'float64',
   user_block_digests: 'uint32',
+  item_weight_norms: 'float64',
+  cold_video_id_bytes: 'uint8',
+  cold_video_id_offsets: 'int32',
+  cold_video_id_slots: 'int32',
+  cold_metadata_bytes: 'uint8',
+  cold_metadata_offsets: 'int32',
+  user_ivf_centroids: 'float32',
+  user_ivf_offsets: 'float64',
+  user_ivf_digests: 'uint32',
 } as const satisfies Record<string, Dtype>;
 export type ItemSectionName = keyof typeof ITEM_SECTIONS;
 export const OPTIONAL_ITEM_SECTIONS: readonly ItemSectionName[] = [
@@ -68,7 +82,29 @@ export const OPTIONAL_ITEM_SECTIONS: readonly ItemSectionName[] = [
   'metadata_offsets',
   'metadata_index',
   'metadata_postings',
+  'item_weight_norms',
+  'cold_video_id_bytes',
+  'cold_video_id_offsets',
+  'cold_video_id_slots',
+  'cold_metadata_bytes',
+  'cold_metadata_offsets',
+  'user_ivf_centroids',
+  'user_ivf_offsets',
+  'user_ivf_digests',
 ];
+
+/** Sections that come all together or not at all. */
+export const SECTION_GROUPS: Readonly<Record<string, readonly ItemSectionName[]>> = {
+  metadata: ['metadata_bytes', 'metadata_offsets', 'metadata_index', 'metadata_postings'],
+  cold: [
+    'cold_video_id_bytes',
+    'cold_video_id_offsets',
+    'cold_video_id_slots',
+    'cold_metadata_bytes',
+    'cold_metadata_offsets',
+  ],
+  user_ivf: ['user_ivf_centroids', 'user_ivf_offsets', 'user_ivf_digests'],
+};
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters');
 const count = z.number().int().nonnegative();
@@ -107,6 +143,8 @@ export const countsSchema = z.object({
   interactions: count,
   /** raw event rows that were summed into those pairs, when known */
   events: count.optional(),
+  /** videos with metadata but no interactions (the `cold_*` sections), when there are any */
+  coldVideos: count.optional(),
 });
 
 /** How the first pass of scoring finds candidates: every video, or an inverted-file (IVF) index. */
@@ -124,6 +162,13 @@ export const indexSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 export type IndexInfo = z.infer<typeof indexSchema>;
+
+/** The confidence weighting training applied (absent: none); fold-in and explanations apply it too. */
+export const weightingSchema = z.discriminatedUnion('scheme', [
+  z.object({ scheme: z.literal('none') }),
+  z.object({ scheme: z.literal('tfidf') }),
+  z.object({ scheme: z.literal('bm25'), k1: z.number().nonnegative(), b: z.number().min(0).max(1) }),
+]);
 
 /** The fields every format version's manifest has, whatever its files. */
 export const manifestHeader = {
@@ -153,6 +198,11 @@ export const manifestSchema = z.object({
     blocks: count,
   }),
   index: indexSchema,
+  /** the index over user factors for similar users (absent: users are scanned) */
+  userIndex: indexSchema.optional(),
+  weighting: weightingSchema.optional(),
+  /** the hyper-parameter search that chose `params` (`npm run train -- --tune`) */
+  tuning: z.record(z.string(), z.unknown()).optional(),
 });
 /** The parsed `manifest.json` of one model version. */
 export type Manifest = z.infer<typeof manifestSchema>;

@@ -246,6 +246,16 @@ export class UserBlock {
     return -1;
   }
 
+  /** Every user's factors in this block, n x factors row-major (a view). */
+  factorMatrix(): Float32Array {
+    return new Float32Array(this.bytes.buffer, this.factorsAt, this.n * this.factors);
+  }
+
+  /** The id hash of user `i`. */
+  hashAt(i: number): number {
+    return new Uint32Array(this.bytes.buffer, this.hashesAt + i * 4, 1)[0] as number;
+  }
+
   entry(i: number): UserEntry {
     const buffer = this.bytes.buffer;
     const start = this.ptr[i] as number;

@@ -14,6 +14,8 @@ export const DEFAULT_MAX_BATCH = 1000;
 export const MAX_ID_LIST = 10_000;
 /** Longest user or video id, in characters. */
 export const MAX_ID_LENGTH = 256;
+/** Watched videos listed in a recommendation's `because` (`explain`): the largest contributions. */
+export const EXPLAIN_TOP = 3;
 
 /** Limits that shape validation; a serving process takes them from config. */
 export interface Limits {

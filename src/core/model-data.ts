@@ -34,6 +34,24 @@ export interface AlsParams {
   seed: number;
 }
 
+/** A confidence weighting as chosen (src/als/weighting.ts holds the definitions). */
+export type Weighting = { scheme: 'none' } | { scheme: 'tfidf' } | { scheme: 'bm25'; k1: number; b: number };
+
+/** A weighting fitted to one matrix: everything needed to weigh any user's row the same way. */
+export interface FittedWeighting {
+  weighting: Weighting;
+  /** N: the number of items */
+  items: number;
+  /** bm25: length_norm per item (float64); absent for the other schemes */
+  itemNorms?: Float64Array | undefined;
+}
+
+/** Videos of the metadata file that have no interactions: served similar videos by metadata. */
+export interface ColdVideos {
+  ids: readonly string[];
+  metadata: readonly VideoMeta[];
+}
+
 export interface ModelData {
   factors: number;
   /** index -> external id, as strings exactly as read from the input */
@@ -49,4 +67,8 @@ export interface ModelData {
   popularity: Float32Array;
   /** per video metadata (null entries for videos without it), or null when no metadata file was given */
   metadata: readonly (VideoMeta | null)[] | null;
+  /** the weighting training applied to `seen` (absent: none); fold-in and explanations apply it too */
+  weighting?: FittedWeighting | undefined;
+  /** videos with metadata but no interactions (absent: none) */
+  coldVideos?: ColdVideos | undefined;
 }

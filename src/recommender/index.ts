@@ -12,11 +12,14 @@ export {
   type ScoringOptions,
   type SelectionOptions,
   type ServingModel,
+  type SimilarUser,
+  type UserRecommendations,
   type WatchedVideo,
 } from './recommender.js';
 export {
   type BlockReader,
   type LazyUserSideOptions,
+  type ListDirectory,
   lazyUserSide,
   memoryUserSide,
   type UserSide,

@@ -9,10 +9,12 @@
  * @module
  */
 
-import { foldInUser } from '../als/index.js';
+import { explainUser, foldInUser } from '../als/index.js';
 import type { IndexInfo, ItemSideView } from '../artifact/index.js';
 import { InvalidRequestError, UnknownUserError, UnknownVideoError } from '../core/errors.js';
-import type { AlsParams } from '../core/model-data.js';
+import { idHash } from '../core/id-hash.js';
+import { EXPLAIN_TOP } from '../core/limits.js';
+import type { AlsParams, FittedWeighting } from '../core/model-data.js';
 import type { DotKernel } from '../kernels/dot-kernel.js';
 import {
   filterRows,
@@ -26,10 +28,13 @@ import {
   topKDotLists,
   unionAll,
 } from '../ranking/index.js';
+import { featureCounts, metadataSimilar } from './metadata-similar.js';
+import { type SimilarUser, similarUsers } from './similar-users.js';
 import type { UserSide } from './user-side.js';
 import { type ScoredVideo, videoMetaAt } from './video-meta.js';
 
 export type { MetadataFilter } from '../ranking/index.js';
+export type { SimilarUser } from './similar-users.js';
 export type { ScoredVideo } from './video-meta.js';
 
 /** One loaded model as a thread serves it. */
@@ -37,6 +42,10 @@ export interface ServingModel {
   version: string;
   params: Pick<AlsParams, 'alpha' | 'regularization' | 'cgSteps'>;
   index: IndexInfo;
+  /** the similar-users index (absent: users are scanned) */
+  userIndex?: IndexInfo | undefined;
+  /** the weighting training applied, which fold-in and explanations apply to histories (absent: none) */
+  weighting?: FittedWeighting | undefined;
   items: ItemSideView;
   users: UserSide;
   /** this thread's kernels over the memory that holds the item side; absent: the JS loops */
@@ -71,6 +80,8 @@ export interface RecommendOptions extends SelectionOptions {
   keepWatched?: boolean | undefined;
   /** what an unknown user (or a watched list of only unknown videos) gets; default `none` -> 404 */
   fallback?: 'none' | 'popular' | undefined;
+  /** add `because` to each result: the watched videos that contributed most (model and fold-in only) */
+  explain?: boolean | undefined;
 }
 
 /** One watched video for fold-in; `weight` is a raw interaction value like training data (default 1). */
@@ -81,7 +92,13 @@ export interface WatchedVideo {
 
 /** Results, best first, and where they came from. */
 export interface RecommendResult {
-  source: 'model' | 'fold-in' | 'popular' | 'similar';
+  source: 'model' | 'fold-in' | 'popular' | 'similar' | 'metadata';
+  items: ScoredVideo[];
+}
+
+/** One user's recommendations, as the batch export writes them. */
+export interface UserRecommendations {
+  userId: string;
   items: ScoredVideo[];
 }
 
@@ -97,8 +114,17 @@ export interface Recommender {
     watched: readonly (string | WatchedVideo)[],
     options: RecommendOptions,
   ): RecommendResult;
-  /** Top k by cosine similarity of item factors, the video itself left out. */
+  /**
+   * Top k by cosine similarity of item factors, the video itself left out; for a video with metadata
+   * but no interactions, by shared tags and language (`source: 'metadata'`).
+   */
   similarVideos(videoId: string, options: SelectionOptions): RecommendResult;
+  /** The k users with the most similar factors (cosine), the user left out. */
+  similarUsers(userId: string, options: { k: number }): Promise<SimilarUser[]>;
+  /** How many user blocks the model has (the unit of {@link recommendBlock}). */
+  readonly userBlocks: number;
+  /** Recommendations for every user of user block `b` (0 <= b < userBlocks), in block order. */
+  recommendBlock(b: number, options: RecommendOptions): Promise<UserRecommendations[]>;
   /** Most popular videos (distinct users per video in training). */
   popular(options: SelectionOptions & { watched?: Int32Array | undefined }): RecommendResult;
 }
@@ -192,15 +218,43 @@ class ItemScoring {
 
   byVector(
     vector: ArrayLike<number>,
-    watched: Int32Array | undefined,
+    history: History,
     options: RecommendOptions,
     source: RecommendResult['source'],
   ): RecommendResult {
     const top = this.rank(vector, options.k, {
       candidates: this.candidatesOf(options),
-      excluded: this.excludedOf(options, options.keepWatched ? undefined : watched),
+      excluded: this.excludedOf(options, options.keepWatched ? undefined : history.rows),
     });
-    return { source, items: this.toItems(top, options.includeMetadata) };
+    const items = this.toItems(top, options.includeMetadata);
+    if (options.explain) this.explain(items, top, history);
+    return { source, items };
+  }
+
+  /** Adds `because` to each result: implicit's `explain` over the user's history. */
+  private explain(items: ScoredVideo[], top: TopK, history: History): void {
+    const { items: side, params, weighting } = this.model;
+    let explainer: ReturnType<typeof explainUser>;
+    try {
+      explainer = explainUser(
+        side.itemFactors,
+        this.f,
+        side.gram,
+        history.items,
+        history.values,
+        params,
+        weighting,
+      );
+    } catch (error) {
+      throw new Error('Explanation failed', { cause: error });
+    }
+    items.forEach((item, i) => {
+      const { top: shares } = explainer.explain(top.indices[i] as number, EXPLAIN_TOP);
+      item.because = shares.map((s) => ({
+        videoId: side.videoIds.idAt(s.item),
+        contribution: s.contribution,
+      }));
+    });
   }
 
   /** Walks the stored popularity order: O(k + skipped rows), not a scan of the catalogue. */
@@ -224,7 +278,7 @@ class ItemScoring {
   /** Fold-in: a user's factors from watched videos; the rows found, or the ids not found. */
   foldIn(
     watched: readonly (string | WatchedVideo)[],
-  ): { vector: Float32Array; rows: Int32Array } | { unknown: string[] } {
+  ): { vector: Float32Array; history: History } | { unknown: string[] } {
     const { items } = this.model;
     const rows: number[] = [];
     const values: number[] = [];
@@ -240,9 +294,10 @@ class ItemScoring {
     }
     if (rows.length === 0) return { unknown };
     try {
+      const { params, weighting } = this.model;
       return {
-        vector: foldInUser(items.itemFactors, this.f, items.gram, rows, values, this.model.params),
-        rows: sortedUnique(rows),
+        vector: foldInUser(items.itemFactors, this.f, items.gram, rows, values, params, weighting),
+        history: { rows: sortedUnique(rows), items: rows, values },
       };
     } catch (error) {
       // Requests are validated before this point: a fold-in failure is a model or code fault (500).
@@ -254,7 +309,7 @@ class ItemScoring {
     const { items } = this.model;
     const f = this.f;
     const v = items.videoIds.indexOf(videoId);
-    if (v < 0) throw new UnknownVideoError([videoId]);
+    if (v < 0) return this.similarByMetadata(videoId, options);
     const scale = items.inverseNorms[v] as number;
     const query = Float64Array.from(items.itemFactors.subarray(v * f, (v + 1) * f), (x) => x * scale);
     const top = this.rank(query, options.k, {
@@ -264,6 +319,30 @@ class ItemScoring {
     });
     return { source: 'similar', items: this.toItems(top, options.includeMetadata) };
   }
+
+  private counts: Uint16Array | undefined;
+
+  /** A video with metadata but no interactions: similar by shared tags and language. */
+  private similarByMetadata(videoId: string, options: SelectionOptions): RecommendResult {
+    const { items } = this.model;
+    const cold = items.cold?.videoIds.indexOf(videoId) ?? -1;
+    if (cold < 0 || !items.metadata) throw new UnknownVideoError([videoId]);
+    checkK(options.k);
+    this.counts ??= featureCounts(items.metadata, items.videos);
+    const top = metadataSimilar(items, cold, this.counts, {
+      k: options.k,
+      candidates: this.candidatesOf(options),
+      excluded: this.excludedOf(options, undefined),
+    });
+    return { source: 'metadata', items: this.toItems(top, options.includeMetadata) };
+  }
+}
+
+/** A user's watch history: rows to leave out (ascending) and the raw values explanations weigh. */
+interface History {
+  rows: Int32Array;
+  items: ArrayLike<number>;
+  values: ArrayLike<number>;
 }
 
 /**
@@ -274,6 +353,26 @@ class ItemScoring {
  */
 export function createRecommender(model: ServingModel, scoring: ScoringOptions = {}): Recommender {
   const s = new ItemScoring(model, scoring);
+  const index = model.userIndex;
+  const userIndex =
+    !scoring.exact && index?.kind === 'ivf' && model.items.userIvf
+      ? {
+          centroids: model.items.userIvf.centroids,
+          lists: index.lists,
+          dim: model.items.factors,
+          nprobe: index.nprobe,
+        }
+      : undefined;
+  const known = (
+    entry: { factors: Float32Array; items: Int32Array; values: Float32Array },
+    options: RecommendOptions,
+  ) =>
+    s.byVector(
+      entry.factors,
+      { rows: entry.items, items: entry.items, values: entry.values },
+      options,
+      'model',
+    );
   return {
     version: model.version,
     counts: { users: undefined, videos: model.items.videos, factors: model.items.factors },
@@ -281,16 +380,28 @@ export function createRecommender(model: ServingModel, scoring: ScoringOptions =
     popular: (options) => s.popular(options),
     async recommendForUser(userId, options) {
       const entry = await model.users.lookup(userId);
-      if (entry) return s.byVector(entry.factors, entry.items, options, 'model');
+      if (entry) return known(entry, options);
       if (options.fallback === 'popular') return s.popular(options);
       throw new UnknownUserError(userId);
     },
     recommendFromWatched(watched, options) {
       const folded = s.foldIn(watched);
-      if ('vector' in folded) return s.byVector(folded.vector, folded.rows, options, 'fold-in');
+      if ('vector' in folded) return s.byVector(folded.vector, folded.history, options, 'fold-in');
       if (options.fallback === 'popular') return s.popular(options);
       throw new UnknownVideoError(folded.unknown);
     },
     similarVideos: (videoId, options) => s.similar(videoId, options),
+    similarUsers(userId, options) {
+      checkK(options.k);
+      return similarUsers(model.users, userIndex, userId, idHash(userId), options.k);
+    },
+    userBlocks: model.users.blocks,
+    async recommendBlock(b, options) {
+      const block = await model.users.block(b);
+      return Array.from({ length: block.n }, (_, i) => ({
+        userId: block.idAt(i),
+        items: known(block.entry(i), options).items,
+      }));
+    },
   };
 }

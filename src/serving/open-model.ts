@@ -4,7 +4,8 @@
  * into this thread's cache). Nothing large is copied.
  * @module
  */
-import { viewItems } from '../artifact/index.js';
+import { type ItemSideView, type Manifest, viewItems } from '../artifact/index.js';
+import type { FittedWeighting } from '../core/model-data.js';
 import { kernelSlot } from '../kernels/dot-kernel.js';
 import {
   createRecommender,
@@ -49,18 +50,37 @@ export function openModel(handle: ModelHandle, settings: OpenSettings): Recommen
           : undefined,
       }
     : undefined;
+  const lists = items.userIvf
+    ? { offsets: items.userIvf.offsets, digests: items.userIvf.digests }
+    : undefined;
   const users =
     handle.users.kind === 'memory'
-      ? memoryUserSide(items.users, handle.users.bytes)
+      ? memoryUserSide(items.users, handle.users.bytes, lists)
       : lazyUserSide(
           items.users,
           { read: readerOf(settings.sourceFor(handle.users.uri), handle.users.path) },
-          { cacheBytes: settings.userCacheBytes, where: `${handle.users.uri}/${handle.users.path}` },
+          { cacheBytes: settings.userCacheBytes, where: `${handle.users.uri}/${handle.users.path}`, lists },
         );
   return createRecommender(
-    { version: handle.version, params: m.params, index: m.index, items, users, kernels },
+    {
+      version: handle.version,
+      params: m.params,
+      index: m.index,
+      userIndex: m.userIndex,
+      weighting: fittedWeighting(m, items),
+      items,
+      users,
+      kernels,
+    },
     settings.scoring,
   );
+}
+
+/** The weighting training applied, as fold-in and explanations need it (N, and bm25's item norms). */
+function fittedWeighting(m: Manifest, items: ItemSideView): FittedWeighting | undefined {
+  const weighting = m.weighting;
+  if (!weighting || weighting.scheme === 'none') return undefined;
+  return { weighting, items: items.videos, itemNorms: items.weightNorms };
 }
 
 function readerOf(source: ArtifactSource, path: string): (start: number, end: number) => Promise<Uint8Array> {

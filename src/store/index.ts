@@ -27,6 +27,7 @@ export {
   streamObject,
 } from './objects.js';
 export { openArtifactSource, type SourceOptions } from './open.js';
+export { type Output, type OutputOptions, openOutput } from './output.js';
 export { type PublishOptions, type PublishResult, publishModel } from './publish.js';
 export { DEFAULT_RETRY, isTransientError, type RetryPolicy, withRetry } from './retry.js';
 export { createS3Client, type S3Settings } from './s3-client.js';

@@ -6,6 +6,7 @@
  */
 import { expect } from 'vitest';
 import { invoke, similarVideos } from '../../src/api/index.js';
+import { similarUsersOf, userRecommendations } from '../../src/api/service.js';
 import { DEFAULT_LIMITS } from '../../src/core/limits.js';
 import { FIXTURE_VERSION, fixtureRecommender } from './fixture-model.js';
 
@@ -373,6 +374,125 @@ export const apiCases: readonly ApiCase[] = [
     targets: BOTH,
     request: { method: 'GET', path: '/videos/v999/similar', headers: {} },
     expected: { status: 404, body: { error: { code: 'UNKNOWN_VIDEO', message: 'Unknown video: v999' } } },
+  },
+  {
+    name: 'explain: each recommendation says which watched videos contributed most',
+    model: 'fixture',
+    targets: BOTH,
+    request: post('{"user_id":"u001","k":2,"explain":true}'),
+    expected: { status: 200, body: await invoke(rec, { user_id: 'u001', k: 2, explain: true }, env) },
+  },
+  {
+    name: 'explain: a fold-in request is explained by its watched list',
+    model: 'fixture',
+    targets: BOTH,
+    request: post(JSON.stringify({ ...FOLD_IN_BODY, explain: true })),
+    expected: { status: 200, body: await invoke(rec, { ...FOLD_IN_BODY, explain: true }, env) },
+  },
+  {
+    name: 'explain: not for similar videos (400 naming explain)',
+    model: 'fixture',
+    targets: BOTH,
+    request: post('{"video_id":"v001","explain":true}'),
+    expected: invalid('explain', 'applies to user_id or watched, not video_id'),
+  },
+  {
+    name: 'REST: user recommendations with explain=true',
+    model: 'fixture',
+    targets: BOTH,
+    request: {
+      method: 'GET',
+      path: '/users/u001/recommendations',
+      query: { k: '2', explain: 'true' },
+      headers: {},
+    },
+    expected: {
+      status: 200,
+      body: await userRecommendations(rec, 'u001', { k: '2', explain: 'true' }, env),
+    },
+  },
+  {
+    name: 'similar users in the body',
+    model: 'fixture',
+    targets: BOTH,
+    request: post('{"user_id":"u001","k":2,"similar_users":true}'),
+    expected: {
+      status: 200,
+      body: {
+        userId: 'u001',
+        similarUsers: [
+          { userId: 'u002', score: 0.4472135954999579 },
+          { userId: 'u003', score: 0.3162277660168379 },
+        ],
+      },
+    },
+  },
+  {
+    name: 'similar users take no video options (400 naming the field)',
+    model: 'fixture',
+    targets: BOTH,
+    request: post('{"user_id":"u001","similar_users":true,"exclude":["v001"]}'),
+    expected: invalid('exclude', 'cannot be combined with similar_users'),
+  },
+  {
+    name: 'REST: similar users',
+    model: 'fixture',
+    targets: BOTH,
+    request: { method: 'GET', path: '/users/u001/similar', query: { k: '1' }, headers: {} },
+    expected: { status: 200, body: await similarUsersOf(rec, 'u001', { k: '1' }, env) },
+  },
+  {
+    name: 'REST: similar users of an unknown user is 404',
+    model: 'fixture',
+    targets: BOTH,
+    request: { method: 'GET', path: '/users/u999/similar', headers: {} },
+    expected: { status: 404, body: { error: { code: 'UNKNOWN_USER', message: 'Unknown user: u999' } } },
+  },
+  {
+    name: 'a video with metadata but no interactions: similar by metadata',
+    model: 'fixture',
+    targets: BOTH,
+    request: post('{"video_id":"v007","k":3}'),
+    expected: {
+      status: 200,
+      body: {
+        videoId: 'v007',
+        recommendations: [
+          { videoId: 'v002', score: 2 / 3 },
+          { videoId: 'v005', score: 2 / 3 },
+          { videoId: 'v003', score: 0.2 },
+        ],
+        source: 'metadata',
+      },
+    },
+  },
+  {
+    name: 'REST: similar videos of a video without interactions, by metadata',
+    model: 'fixture',
+    targets: BOTH,
+    request: {
+      method: 'GET',
+      path: '/videos/v007/similar',
+      query: { k: '1', include_metadata: 'true' },
+      headers: {},
+    },
+    expected: {
+      status: 200,
+      body: {
+        videoId: 'v007',
+        recommendations: [
+          {
+            videoId: 'v002',
+            score: 2 / 3,
+            title: 'Cooking pasta',
+            tags: ['food'],
+            language: 'it',
+            lengthSeconds: 600,
+          },
+        ],
+        source: 'metadata',
+      },
+    },
   },
   {
     name: 'REST: an unknown video id with an encoded space is named decoded',

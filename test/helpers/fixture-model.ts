@@ -13,6 +13,10 @@
  *
  * u001 = (1, 0.5) watched v001: scores v004 1.25, v003 0.75, v005 0.75 (tie: lower index first),
  * v002 0.5, v006 -0.375. u002 = (0, 1) watched v002, v005. u003 = (0.5, -0.5) watched nothing.
+ * Similar users of u001 (cosine): u002 1/√5 ≈ 0.4472, u003 1/√10 ≈ 0.3162.
+ *
+ * v007 (Street food in Rome, it, [food, travel]) is in the metadata only (a cold video): similar by
+ * metadata (Jaccard of tags + language) v002 2/3, v005 2/3 (tie: the more popular first), v003 1/5.
  * @module
  */
 import { type EncodedArtifact, encodeModel } from '../../src/artifact/index.js';
@@ -55,6 +59,12 @@ export function fixtureModelData(): ModelData {
       { title: 'Pizza at home', language: 'it', tags: ['food'], lengthSeconds: 420 },
       null,
     ],
+    coldVideos: {
+      ids: ['v007'],
+      metadata: [
+        { title: 'Street food in Rome', language: 'it', tags: ['food', 'travel'], lengthSeconds: 540 },
+      ],
+    },
   };
 }
 

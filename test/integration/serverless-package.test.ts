@@ -457,6 +457,7 @@ describe('Function: runLambdaDeploy --dry-run (serverless package + cfn-lint, of
       ApiGatewayMethodInvocationsPost: true,
       ApiGatewayMethodUsersUseridVarRecommendationsGet: true,
       ApiGatewayMethodVideosVideoidVarSimilarGet: true,
+      ApiGatewayMethodUsersUseridVarSimilarGet: true,
       ApiGatewayMethodRecommendationsPost: true,
     });
   });

@@ -92,7 +92,7 @@ describe('CLI: npm run train', () => {
     expect(manifest.counts).toEqual({ users: 5, videos: 5, factors: 4, interactions: 6, events: 8 });
     expect(manifest.params).toEqual({
       factors: 4,
-      regularization: 0.01,
+      regularization: 0.1,
       alpha: 1,
       iterations: 3,
       cgSteps: 3,

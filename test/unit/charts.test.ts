@@ -112,4 +112,32 @@ describe('Function: renderLineChart', () => {
     expect(legendOrigin(svg)).toBeUndefined();
     expect(svg).toContain('for a log scale');
   });
+
+  it('draws points-only series as dots without a line, beside the line series', async () => {
+    // Prepare
+    const scores: [number, number][] = [
+      [1, 0.3],
+      [2, 0.5],
+      [3, 0.4],
+    ];
+    const best: [number, number][] = [
+      [1, 0.3],
+      [2, 0.5],
+      [3, 0.5],
+    ];
+
+    // Act
+    const svg = await renderLineChart({
+      ...chart,
+      series: [
+        { label: 'trial', color: '#1f77b4', points: scores, pointsOnly: true },
+        { label: 'best so far', color: '#2ca02c', dashed: true, points: best },
+      ],
+    });
+
+    // Assess
+    expect(chartLines(svg)).toEqual(['best so far']);
+    expect(chartPoints(svg).get('trial')).toEqual(scores);
+    expect(legendLabels(svg)).toEqual(['trial', 'best so far']);
+  });
 });

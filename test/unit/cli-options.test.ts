@@ -10,7 +10,7 @@ function parse(args: string[]): ReturnType<typeof parseCliOptions> {
 }
 
 describe('Function: parseCliOptions', () => {
-  it('defaults to the shipped sample, artifacts/, implicit defaults, evaluation and retraining', () => {
+  it("defaults to the shipped sample, artifacts/, the original's settings, evaluation and retraining", () => {
     expect(parse([])).toEqual({
       training: {
         interactions: 'data/sample/interactions.csv',
@@ -20,10 +20,10 @@ describe('Function: parseCliOptions', () => {
         out: 'artifacts',
         s3: undefined,
         params: {
-          factors: 100,
-          regularization: 0.01,
+          factors: 20,
+          regularization: 0.1,
           alpha: 1,
-          iterations: 15,
+          iterations: 20,
           cgSteps: 3,
           threads: DEFAULT_THREADS,
           seed: 42,
@@ -34,6 +34,9 @@ describe('Function: parseCliOptions', () => {
         evaluate: true,
         sagemakerTarball: false,
         forcePathStyle: undefined,
+        weighting: { scheme: 'none' },
+        split: 'random',
+        tune: undefined,
       },
       cli: { quiet: false, sagemakerTarball: false },
     });

@@ -460,3 +460,98 @@ describe('Function: viewItems', () => {
     });
   });
 });
+
+describe('Function: decodeItems (optional section groups)', () => {
+  /** The fixture-like tiny model with cold videos, bm25 norms and the similar-users index. */
+  function full(): { manifest: Manifest; items: Uint8Array } {
+    const model = tinyModel({ users: 6, videos: 8 });
+    const weighting = {
+      weighting: { scheme: 'bm25' as const, k1: 100, b: 0.8 },
+      items: 8,
+      itemNorms: new Float64Array(8).fill(1.5),
+    };
+    const coldVideos = { ids: ['c1', 'c2'], metadata: [{ tags: ['a'] }, { language: 'en' }] };
+    const { manifest, files } = encodeModel(
+      { ...model, weighting, coldVideos },
+      { ...info, userIndex: 'ivf', userIvf: { lists: 2 } },
+    );
+    return { manifest, items: new Uint8Array(files['items.bin']!) };
+  }
+
+  it('reads the cold videos, the bm25 norms and the similar-users index', () => {
+    // Act
+    const { manifest, items } = full();
+    const view = decodeItems(manifest, items);
+
+    // Assess
+    expect(manifest.counts.coldVideos).toBe(2);
+    expect(manifest.weighting).toEqual({ scheme: 'bm25', k1: 100, b: 0.8 });
+    expect([view.cold?.videoIds.indexOf('c2'), view.cold?.videoIds.indexOf('v001')]).toEqual([1, -1]);
+    expect(Array.from(view.weightNorms ?? [])).toEqual(new Array(8).fill(1.5));
+    expect(view.userIvf?.lists).toBe(2);
+  });
+
+  it('refuses a group given in part, or against what the manifest says', () => {
+    // Prepare
+    const { manifest, items } = full();
+    const without = (...names: string[]): Manifest => {
+      const copy = structuredClone(manifest);
+      copy.items.sections = copy.items.sections.filter((s) => !names.includes(s.name));
+      return copy;
+    };
+    const noCold = structuredClone(manifest);
+    delete noCold.counts.coldVideos;
+    const noIndex = structuredClone(manifest);
+    delete noIndex.userIndex;
+    const noWeighting = structuredClone(manifest);
+    delete noWeighting.weighting;
+
+    // Act / Assess
+    expect(refused(() => decodeItems(without('cold_metadata_bytes'), items))).toBe(
+      'manifest.json lists only part of the cold sections',
+    );
+    expect(refused(() => decodeItems(without('user_ivf_digests'), items))).toBe(
+      'manifest.json lists only part of the user_ivf sections',
+    );
+    expect(refused(() => decodeItems(noCold, items))).toBe(
+      'items.bin section cold_video_id_offsets has shape [3], expected [1] from the manifest counts',
+    );
+    const coldGroup = [
+      'cold_video_id_bytes',
+      'cold_video_id_offsets',
+      'cold_video_id_slots',
+      'cold_metadata_bytes',
+      'cold_metadata_offsets',
+    ];
+    expect(refused(() => decodeItems(without(...coldGroup), items))).toBe(
+      'manifest.json lacks the cold sections against counts.coldVideos',
+    );
+    expect(refused(() => decodeItems(noIndex, items))).toBe(
+      'items.bin section user_ivf_centroids has shape [2,4], expected [0,4] from the manifest counts',
+    );
+    const ivfGroup = ['user_ivf_centroids', 'user_ivf_offsets', 'user_ivf_digests'];
+    expect(refused(() => decodeItems(without(...ivfGroup), items))).toBe(
+      'manifest.json lacks the user_ivf sections against userIndex',
+    );
+    expect(refused(() => decodeItems(noWeighting, items))).toBe(
+      'manifest.json has the item_weight_norms sections against the weighting',
+    );
+    expect(refused(() => decodeItems(without('item_weight_norms'), items))).toBe(
+      'manifest.json lacks the item_weight_norms sections against the weighting',
+    );
+  });
+
+  it('refuses similar-users lists that do not end where users.bin ends', () => {
+    // Prepare
+    const { manifest, items } = full();
+    const bad = resigned(manifest, items, 'user_ivf_offsets', (section) => {
+      const offsets = float64(section);
+      offsets[offsets.length - 1] = (offsets[offsets.length - 1] as number) - 8;
+    });
+
+    // Act / Assess
+    expect(refused(() => decodeItems(bad, items))).toBe(
+      `items.bin user_ivf_offsets must end at ${manifest.users.bytes}`,
+    );
+  });
+});

@@ -127,7 +127,7 @@ describe('Function: encodeModel', () => {
 
   it('keeps training row order without an index, and stores derived item arrays (known answers)', () => {
     // Prepare: the fixture, popularity 5 3 4 1 2 0
-    const model = fixtureModelData();
+    const model = { ...fixtureModelData(), coldVideos: undefined };
 
     // Act
     const { view } = decoded(model, { ...info, params: { ...info.params, factors: 2 } });
@@ -338,7 +338,7 @@ describe('Function: encodeModel', () => {
 describe('Functions: encodeItems + buildManifest (streaming writers)', () => {
   it('compose to the same files and manifest as encodeModel for a model without an index', () => {
     // Prepare: users written in (hash, id) order through a UserBlockWriter, as bench/scale.ts streams them
-    const model = fixtureModelData();
+    const model = { ...fixtureModelData(), coldVideos: undefined };
     const input: ManifestInput = { ...info, params: { ...info.params, factors: 2 } };
     const chunks: Uint8Array[] = [];
     const writer = new UserBlockWriter(2, (block) => chunks.push(block));
@@ -431,5 +431,56 @@ describe('Property: encodeModel -> decodeItems -> user lookups', () => {
       model: artifactById(view, users, model.userIds),
       absent,
     }).toEqual({ several: true, model: modelById(model), absent: absent.map(() => undefined) });
+  });
+});
+
+describe('Function: encodeModel (optional groups)', () => {
+  it('refuses cold videos that are also model videos, bm25 without item norms, and norms of the wrong length', () => {
+    // Prepare
+    const model = fixtureModelData();
+    const params = { ...info.params, factors: 2 };
+
+    // Act / Assess
+    expect(
+      refused(() =>
+        encodeModel({ ...model, coldVideos: { ids: ['v001'], metadata: [{}] } }, { ...info, params }),
+      ),
+    ).toBe('Cannot encode model: video "v001" is both in the model and cold');
+    expect(
+      refused(() =>
+        encodeModel(
+          { ...model, weighting: { weighting: { scheme: 'bm25', k1: 1, b: 1 }, items: 6 } },
+          { ...info, params },
+        ),
+      ),
+    ).toBe('Cannot encode model: bm25 weighting needs item norms');
+    expect(
+      refused(() =>
+        encodeModel(
+          {
+            ...model,
+            weighting: {
+              weighting: { scheme: 'bm25', k1: 1, b: 1 },
+              items: 6,
+              itemNorms: new Float64Array(2),
+            },
+          },
+          { ...info, params },
+        ),
+      ),
+    ).toBe('Cannot encode model: weighting has 2 item norms, expected 6');
+  });
+
+  it('stores the cold videos and their metadata, and counts them', () => {
+    const { manifest, files } = encodeModel(fixtureModelData(), {
+      ...info,
+      params: { ...info.params, factors: 2 },
+    });
+    const view = decodeItems(manifest, files['items.bin'] as Uint8Array);
+    expect(manifest.counts.coldVideos).toBe(1);
+    expect(view.cold?.videoIds.idAt(0)).toBe('v007');
+    expect(Buffer.from(view.cold?.metadata.bytes ?? []).toString()).toBe(
+      '{"title":"Street food in Rome","language":"it","tags":["food","travel"],"lengthSeconds":540}',
+    );
   });
 });

@@ -73,4 +73,22 @@ describe('Function: openApiDocument', () => {
       expect.arrayContaining(['k', 'exclude', 'allow', 'fallback', 'keep_watched', 'language', 'tags']),
     );
   });
+
+  it('describes explanations, similar users and metadata answers, with examples', () => {
+    // Act
+    const doc = openApiDocument() as unknown as Doc;
+    const text = JSON.stringify(doc);
+
+    // Assess
+    const examples =
+      doc.paths['/invocations']?.post?.requestBody?.content['application/json']?.examples ?? {};
+    expect(examples.explain?.value).toEqual({ user_id: 'u001', k: 3, explain: true });
+    expect(examples.similarUsers?.value).toEqual({ user_id: 'u001', k: 3, similar_users: true });
+    expect(doc.paths['/users/{userId}/similar']?.get?.operationId).toBe('similarUsers');
+    const query = doc.paths['/users/{userId}/recommendations']?.get?.parameters ?? [];
+    expect(query.map((p) => p.name)).toContain('explain');
+    expect(text).toContain('"because"');
+    expect(text).toContain('"similarUsers"');
+    expect(text).toContain('"metadata"');
+  });
 });

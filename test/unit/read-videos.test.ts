@@ -22,10 +22,13 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 }
 
 describe('Function: readVideos', () => {
-  it('reads the original metadata aligned with the video ids, tags split on |', async () => {
+  it('reads the original metadata aligned with the video ids, tags split on |, and keeps the others as cold videos', async () => {
     const videos = await readVideos(original, ['v005', 'v001']);
 
-    expect(videos).toEqual({
+    expect(videos.cold.ids).toEqual(['v002', 'v003', 'v004']);
+    expect(videos.cold.metadata[0]).toMatchObject({ title: expect.any(String), tags: expect.any(Array) });
+    expect({ ...videos, cold: undefined }).toEqual({
+      cold: undefined,
       file: original,
       metadata: [
         {

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { explainUser, fitWeighting, foldInUser, gramMatrix, weightingOf } from '../../src/als/index.js';
 import { encodeModel, type ItemSideView, viewItems } from '../../src/artifact/index.js';
 import { InvalidRequestError, UnknownUserError, UnknownVideoError } from '../../src/core/errors.js';
 import { probeLists } from '../../src/ranking/ivf.js';
@@ -155,7 +156,7 @@ describe('Method: recommendForUser', () => {
 
   it('rejects a metadata filter when the model has no metadata', async () => {
     // Prepare
-    const bare = recommenderOf({ ...fixtureModelData(), metadata: null });
+    const bare = recommenderOf({ ...fixtureModelData(), metadata: null, coldVideos: undefined });
     // Act
     const filtered = bare.recommendForUser('u001', { k: 3, filter: { language: 'en' } });
     // Assess
@@ -435,5 +436,118 @@ describe('Oracle: IVF scoring against exact scoring', () => {
     }
     // Assess
     expect(recallOf(got, want)).toBeGreaterThanOrEqual(0.99);
+  });
+});
+
+describe('Option: explain', () => {
+  it("adds implicit's explanation to each recommendation of a known user (top contributions of the history)", async () => {
+    // Prepare: u001 watched v001 with value 2 (alpha 1, regularization 0.1 in the fixture's manifest).
+    const model = fixtureModelData();
+    const explainer = explainUser(
+      model.itemFactors,
+      2,
+      gramMatrix(model.itemFactors, 6, 2),
+      [0],
+      [2],
+      FIXTURE_PARAMS,
+    );
+
+    // Act
+    const result = await rec.recommendForUser('u001', { k: 2, explain: true });
+
+    // Assess
+    expect(result.items).toEqual([
+      {
+        videoId: 'v004',
+        score: 1.25,
+        because: [{ videoId: 'v001', contribution: explainer.explain(3, 3).total }],
+      },
+      {
+        videoId: 'v003',
+        score: 0.75,
+        because: [{ videoId: 'v001', contribution: explainer.explain(2, 3).total }],
+      },
+    ]);
+  });
+
+  it('explains a fold-in user: the contributions of the watched videos sum to the returned score', () => {
+    // Act: two watched videos (at most EXPLAIN_TOP), so `because` lists every contribution.
+    const result = rec.recommendFromWatched(['v001', { videoId: 'v002', weight: 3 }], {
+      k: 3,
+      explain: true,
+    });
+
+    // Assess: the fold-in vector is the exact solve (rounded to float32), whose score the shares sum to.
+    expect(result.source).toBe('fold-in');
+    for (const item of result.items) {
+      const because = item.because ?? [];
+      expect(because.map((b) => b.videoId).sort()).toEqual(['v001', 'v002']);
+      expect(because.reduce((sum, b) => sum + b.contribution, 0)).toBeCloseTo(item.score, 6);
+      expect(because[0]?.contribution).toBeGreaterThanOrEqual(because[1]?.contribution ?? 0);
+    }
+  });
+
+  it('explains nothing for popular fallbacks, and nothing unless asked', async () => {
+    const popular = await rec.recommendForUser('u999', { k: 2, fallback: 'popular', explain: true });
+    const plain = await rec.recommendForUser('u001', { k: 2 });
+    expect([...popular.items, ...plain.items].some((i) => 'because' in i)).toBe(false);
+  });
+});
+
+describe('Weighting at serve time', () => {
+  it('folds in with the weighting training applied (bm25 norms in stored row order, IVF-reordered)', () => {
+    // Prepare: a clustered model encoded with an IVF index (rows reordered) and a bm25 weighting.
+    const model = clusteredModel({ items: 400, users: 60, factors: 8, groups: 6, seed: 2 });
+    const fitted = fitWeighting(model.seen, weightingOf('bm25'));
+    const params = { ...FIXTURE_PARAMS, factors: 8, alpha: 2, regularization: 0.5 };
+    const artifact = encodeModel(
+      { ...model, weighting: fitted },
+      { params, datasetDigest: 'w', index: 'ivf' },
+    );
+    const weighted = openModel(handleFromArtifact(artifact), {
+      slot: 0,
+      scoring: { exact: true },
+      userCacheBytes: 1 << 20,
+      sourceFor: () => {
+        throw new Error('memory');
+      },
+    });
+    const watched = [3, 17, 250].map((v) => ({ videoId: `v${v}`, weight: 2 }));
+
+    // Act
+    const result = weighted.recommendFromWatched(watched, { k: 400 });
+
+    // Assess: the scores of a direct fold-in in training row order with the fitted weighting.
+    const vector = foldInUser(
+      model.itemFactors,
+      8,
+      gramMatrix(model.itemFactors, 400, 8),
+      [3, 17, 250],
+      [2, 2, 2],
+      { ...params },
+      fitted,
+    );
+    expect(artifact.manifest.weighting).toEqual({ scheme: 'bm25', k1: 100, b: 0.8 });
+    for (const item of result.items.slice(0, 20)) {
+      const v = Number(item.videoId.slice(1));
+      let score = 0;
+      for (let d = 0; d < 8; d++) score += (vector[d] as number) * (model.itemFactors[v * 8 + d] as number);
+      expect(item.score).toBeCloseTo(score, 5);
+    }
+  });
+});
+
+describe('Method: recommendBlock', () => {
+  it('recommends for every user of each block as recommendForUser does', async () => {
+    // Act
+    const blocks = await Promise.all(
+      Array.from({ length: rec.userBlocks }, (_, b) => rec.recommendBlock(b, { k: 2 })),
+    );
+
+    // Assess
+    const all = blocks.flat();
+    expect(all.map((u) => u.userId).sort()).toEqual(['u001', 'u002', 'u003']);
+    for (const user of all)
+      expect(user.items).toEqual((await rec.recommendForUser(user.userId, { k: 2 })).items);
   });
 });

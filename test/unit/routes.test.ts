@@ -48,6 +48,7 @@ describe('Table: ROUTES', () => {
       userRecommendations: 'api-key',
       similarVideos: 'api-key',
       executionParameters: 'open',
+      similarUsers: 'api-key',
     });
   });
 });

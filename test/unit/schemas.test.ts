@@ -131,3 +131,30 @@ describe('Function: fieldPath', () => {
     ]).toEqual(['body', 'k', 'watched[0].video_id', 'requests[2]']);
   });
 });
+
+describe('Schema: recommendRequest (explain, similar_users)', () => {
+  it('accepts explain for users and fold-in, and similar_users with user_id and k', () => {
+    expect(issuesOf({ user_id: 'u001', explain: true })).toBe('ok');
+    expect(issuesOf({ watched: ['v1'], explain: true })).toBe('ok');
+    expect(parseOrThrow(schemas.recommendRequest, { user_id: 'u001', similar_users: true })).toEqual({
+      user_id: 'u001',
+      similar_users: true,
+      k: 5,
+    });
+  });
+
+  it('names the field that does not fit: explain on videos, similar_users without a user or with video options', () => {
+    expect(issuesOf({ video_id: 'v1', explain: true })).toEqual([
+      { field: 'explain', message: 'applies to user_id or watched, not video_id' },
+    ]);
+    expect(issuesOf({ similar_users: true, video_id: 'v1' })).toEqual([
+      { field: 'user_id', message: 'is required with similar_users' },
+    ]);
+    expect(issuesOf({ user_id: 'u1', similar_users: true, filter: { language: 'en' } })).toEqual([
+      { field: 'filter', message: 'cannot be combined with similar_users' },
+    ]);
+    expect(issuesOf({ user_id: 'u1', similar_users: 'yes' })).toEqual([
+      { field: 'similar_users', message: 'must be true or false' },
+    ]);
+  });
+});

@@ -6,7 +6,9 @@ import {
   holdoutKey,
   idKey,
   type SplitInput,
+  splitByTime,
   splitHoldout,
+  splitOf,
   testSetDigest,
 } from '../../training/split.js';
 
@@ -128,6 +130,64 @@ describe('Function: splitHoldout', () => {
     const others = [1, 2, 3, 4, 5].map((seed) => pairs(splitHoldout(input, seed).test, input).join());
     expect(a).toEqual(b);
     expect(others.some((other) => other !== a.join())).toBe(true);
+  });
+});
+
+describe('Function: splitByTime', () => {
+  // u1 has 6 pairs (holds out 1), u2 has 10 (holds out 2), u3 has 4 (keeps all). Times: day number per pair.
+  const videos = Array.from({ length: 10 }, (_, i) => `v${i}`);
+  const input: SplitInput = {
+    ...interactions(['u1', 'u2', 'u3'], videos, [
+      ...[0, 1, 2, 3, 4, 5].map((i): [string, string, number] => ['u1', `v${i}`, 1]),
+      ...videos.map((v): [string, string, number] => ['u2', v, 2]),
+      ...[0, 1, 2, 3].map((i): [string, string, number] => ['u3', `v${i}`, 3]),
+    ]),
+    // Aligned with the pairs in matrix order (rows ascending, videos ascending in each row).
+    lastTimestamp: Float64Array.from([
+      ...[5, 1, 9, 3, 2, 4], // u1: v2 is the latest
+      ...[1, 2, 3, 4, 5, 6, 7, 8, 20, 20], // u2: v8 and v9 tie for the latest
+      ...[100, 200, 300, 400], // u3: too few pairs
+    ]),
+  };
+
+  it("holds out each user's floor(n / 5) most recent pairs and carries the train pairs' times", () => {
+    // Act
+    const split = splitByTime(input);
+
+    // Assess
+    expect(pairs(split.test, input)).toEqual(['u1/v2', 'u2/v8', 'u2/v9']);
+    expect([split.kind, split.testPairs, split.testUsers, split.trainPairs]).toEqual(['time', 3, 2, 17]);
+    expect(Array.from(split.trainTimestamps ?? [])).toEqual([
+      5, 1, 3, 2, 4, 1, 2, 3, 4, 5, 6, 7, 8, 100, 200, 300, 400,
+    ]);
+  });
+
+  it('breaks ties between equal times by the random split key, so one of two tied pairs goes', () => {
+    // Prepare: u2 holds out 1 of 6 pairs, its two latest tie.
+    const tie: SplitInput = {
+      ...interactions(
+        ['u2'],
+        videos,
+        videos.slice(0, 6).map((v): [string, string, number] => ['u2', v, 1]),
+      ),
+      lastTimestamp: Float64Array.from([1, 2, 3, 4, 9, 9]),
+    };
+
+    // Act
+    const held = pairs(splitByTime(tie).test, tie);
+
+    // Assess: the tied pair with the lower random-split key among v4, v5.
+    const key = (v: string): number => holdoutKey(idKey('u2'), idKey(v));
+    expect(held).toEqual([key('v4') < key('v5') ? 'u2/v4' : 'u2/v5']);
+  });
+
+  it('needs a timestamp for every pair', () => {
+    const noTimes = { ...input, lastTimestamp: new Float64Array(20).fill(Number.NaN) };
+    expect(() => splitByTime(noTimes)).toThrow(
+      'the time split needs a timestamp for every (user, video) pair',
+    );
+    expect(() => splitOf('time', { ...input, lastTimestamp: undefined })).toThrow(RangeError);
+    expect(splitOf('random', input).kind).toBe('random');
   });
 });
 

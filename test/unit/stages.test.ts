@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALS_DEFAULTS } from '../../src/als/train.js';
+import { InputInvalidError } from '../../src/core/errors.js';
 import { videoPopularity } from '../../src/core/popularity.js';
 import type { TrainingOptions, TrainingReporter } from '../../training/run-options.js';
 import {
@@ -18,6 +19,7 @@ import {
   publishArtifact,
   readData,
   type TrainingData,
+  tuneOnTrainPart,
 } from '../../training/stages.js';
 
 const ORIGINAL = fileURLToPath(new URL('../../data/original/interactions.csv', import.meta.url));
@@ -129,6 +131,74 @@ describe('Function: prepareHoldout', () => {
   });
 });
 
+describe('Function: prepareHoldout (time split)', () => {
+  it("holds out each user's latest pairs, and needs timestamps for it", async () => {
+    // Prepare
+    const data = await readData(options());
+    const untimed: TrainingData = {
+      ...data,
+      interactions: {
+        ...data.interactions,
+        lastTimestamp: new Float64Array(data.interactions.matrix.indices.length).fill(Number.NaN),
+      },
+    };
+    const reporter = recorder();
+
+    // Act
+    const timed = prepareHoldout(options({ split: 'time' }), data, reporter);
+
+    // Assess
+    expect(timed.status === 'split' && [timed.split.kind, timed.split.testUsers]).toEqual(['time', 12]);
+    expect(reporter.lines[0]).toMatch(/^Split \(time, seed 42\): /);
+    expect(() => prepareHoldout(options({ split: 'time' }), untimed)).toThrow(
+      new InputInvalidError(
+        '--split time needs a timestamp on every event, and this input has none (give --timestamp-column)',
+      ),
+    );
+  });
+});
+
+describe('Function: tuneOnTrainPart', () => {
+  const tune = { trials: 6, objective: 'precision' as const };
+  const timeless = (t: { seconds: number }) => ({ ...t, seconds: 0 });
+
+  it('chooses the same settings when the held-out test pairs are poisoned: the test split is never read', async () => {
+    // Prepare: the real holdout, and one whose test part says every user watched every video.
+    const data = await readData(options());
+    const holdout = prepareHoldout(options(), data);
+    if (holdout.status !== 'split') throw new Error('expected a split');
+    const { rows, cols } = holdout.split.test;
+    const everything = {
+      rows,
+      cols,
+      indptr: Int32Array.from({ length: rows + 1 }, (_, r) => r * cols),
+      indices: Int32Array.from({ length: rows * cols }, (_, i) => i % cols),
+      data: new Float32Array(rows * cols).fill(5),
+    };
+    const poisoned: Holdout = { status: 'split', split: { ...holdout.split, test: everything } };
+
+    // Act
+    const clean = await tuneOnTrainPart(options({ tune }), data, holdout);
+    const dirty = await tuneOnTrainPart(options({ tune }), data, poisoned);
+    const cleanScore = await evaluateOnHoldout(clean?.settings ?? options(), holdout);
+    const dirtyScore = await evaluateOnHoldout(dirty?.settings ?? options(), poisoned);
+
+    // Assess: same search, same choice; the poison does reach the final (once-only) test score.
+    expect(dirty?.result.trials.map(timeless)).toEqual(clean?.result.trials.map(timeless));
+    expect(dirty?.settings).toEqual(clean?.settings);
+    expect(clean?.result.trials).toHaveLength(6);
+    expect(dirtyScore?.evaluation.als[9]?.precision).not.toEqual(cleanScore?.evaluation.als[9]?.precision);
+  });
+
+  it('does nothing without --tune, and says why when there is no split to tune on', async () => {
+    const data = await readData(options());
+    const reporter = recorder();
+    expect(await tuneOnTrainPart(options(), data, { status: 'disabled' })).toBeUndefined();
+    expect(await tuneOnTrainPart(options({ tune }), data, { status: 'disabled' }, reporter)).toBeUndefined();
+    expect(reporter.lines).toEqual(['Tuning skipped: evaluation is off.']);
+  });
+});
+
 describe('Function: evaluateOnHoldout', () => {
   it('fits the train part and scores ALS and the baseline at k = 1..20', async () => {
     // Prepare
@@ -216,6 +286,43 @@ describe('Function: packageArtifact', () => {
       loss: fitted.model.losses,
     });
     expect(packaged.report).toContain('<table id="summary">');
+  });
+
+  it("records the tuner's choice, the search and the weighting in the manifest and the report", async () => {
+    // Prepare
+    const run = options({
+      tune: { trials: 4, objective: 'precision' },
+      weighting: { scheme: 'bm25', k1: 100, b: 0.8 },
+    });
+    const data = await readData(run);
+    const holdout = prepareHoldout(run, data);
+    const tuned = await tuneOnTrainPart(run, data, holdout);
+    const settings = tuned?.settings ?? run;
+    const evaluated = await evaluateOnHoldout(settings, holdout);
+    const fitted = await fitModel({ ...settings, retrain: true }, data.interactions.matrix, evaluated);
+
+    // Act
+    const packaged = await packageArtifact(run, data, { holdout, settings, tuned, evaluated, fitted });
+
+    // Assess
+    const { manifest } = packaged.artifact;
+    const chosen = tuned?.result.best.settings;
+    expect(manifest.params).toMatchObject({
+      factors: chosen?.factors,
+      regularization: chosen?.regularization,
+      alpha: chosen?.alpha,
+      iterations: chosen?.iterations,
+    });
+    expect(manifest.weighting ?? { scheme: 'none' }).toMatchObject({ scheme: chosen?.weighting });
+    expect(manifest.tuning).toMatchObject({
+      budget: { trials: 4 },
+      chosen: { trial: tuned?.result.best.trial, settings: chosen },
+      trials: expect.arrayContaining([expect.objectContaining({ trial: 1, phase: 'baseline' })]),
+    });
+    expect(manifest.tuning?.trials).toHaveLength(4);
+    expect(packaged.report).toContain('<table id="tuning-trials">');
+    expect(packaged.report).toContain('<figure class="chart" id="chart-tuning">');
+    expect(packaged.report.match(/<tr class="chosen">/g)).toHaveLength(1);
   });
 
   it('says why there is no evaluation, in the manifest and the report', async () => {
