@@ -72,9 +72,29 @@ export interface paths {
         };
         /**
          * Videos similar to a video (cosine similarity of item factors)
-         * @description Query parameters mirror the body fields; lists are comma-separated.
+         * @description Query parameters mirror the body fields; lists are comma-separated. A video that is in the video metadata but has no interactions yet is answered by metadata (shared tags and language, Jaccard similarity) with "source":"metadata".
          */
         get: operations["similarVideos"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/{userId}/similar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Users similar to a user (cosine similarity of user factors)
+         * @description The k users whose factors point the most the same way, best first, the user left out. Large models carry an index over user factors (built from 50,000 users), so a request reads a few lists of users.
+         */
+        get: operations["similarUsers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -181,6 +201,10 @@ export interface operations {
                     };
                     /** @description add title, tags, language, lengthSeconds */
                     include_metadata?: boolean;
+                    /** @description add "because" to each recommendation: the 3 watched videos that contributed most to its score (implicit's explain) */
+                    explain?: boolean;
+                    /** @description answer the users most similar to user_id (cosine of user factors) instead of videos */
+                    similar_users?: boolean;
                 } | {
                     requests: {
                         /** @description user to recommend for (the original request) */
@@ -219,6 +243,10 @@ export interface operations {
                         };
                         /** @description add title, tags, language, lengthSeconds */
                         include_metadata?: boolean;
+                        /** @description add "because" to each recommendation: the 3 watched videos that contributed most to its score (implicit's explain) */
+                        explain?: boolean;
+                        /** @description answer the users most similar to user_id (cosine of user factors) instead of videos */
+                        similar_users?: boolean;
                     }[];
                 };
                 /**
@@ -247,12 +275,26 @@ export interface operations {
                             tags?: string[];
                             language?: string;
                             lengthSeconds?: number;
+                            /** @description with explain: watched videos and their share of the score, largest first (implicit's explain; the shares of all watched videos sum to the score of the exact user solve) */
+                            because?: {
+                                videoId: string;
+                                contribution: number;
+                            }[];
                         }[];
                         /**
-                         * @description present only when not the trained user factors
+                         * @description present only when not the trained factors: popular (fallback), fold-in (watched list), metadata (a video without interactions: shared tags and language)
                          * @enum {string}
                          */
-                        source?: "popular" | "fold-in";
+                        source?: "popular" | "fold-in" | "metadata";
+                    } | {
+                        /** @description echoes user_id */
+                        userId: string;
+                        /** @description the most similar users, best first, the user left out */
+                        similarUsers: {
+                            userId: string;
+                            /** @description cosine similarity of user factors */
+                            score: number;
+                        }[];
                     } | {
                         responses: ({
                             /** @description echoes user_id */
@@ -266,12 +308,26 @@ export interface operations {
                                 tags?: string[];
                                 language?: string;
                                 lengthSeconds?: number;
+                                /** @description with explain: watched videos and their share of the score, largest first (implicit's explain; the shares of all watched videos sum to the score of the exact user solve) */
+                                because?: {
+                                    videoId: string;
+                                    contribution: number;
+                                }[];
                             }[];
                             /**
-                             * @description present only when not the trained user factors
+                             * @description present only when not the trained factors: popular (fallback), fold-in (watched list), metadata (a video without interactions: shared tags and language)
                              * @enum {string}
                              */
-                            source?: "popular" | "fold-in";
+                            source?: "popular" | "fold-in" | "metadata";
+                        } | {
+                            /** @description echoes user_id */
+                            userId: string;
+                            /** @description the most similar users, best first, the user left out */
+                            similarUsers: {
+                                userId: string;
+                                /** @description cosine similarity of user factors */
+                                score: number;
+                            }[];
                         } | {
                             error: {
                                 /** @enum {string} */
@@ -467,6 +523,10 @@ export interface operations {
                     };
                     /** @description add title, tags, language, lengthSeconds */
                     include_metadata?: boolean;
+                    /** @description add "because" to each recommendation: the 3 watched videos that contributed most to its score (implicit's explain) */
+                    explain?: boolean;
+                    /** @description answer the users most similar to user_id (cosine of user factors) instead of videos */
+                    similar_users?: boolean;
                 } | {
                     requests: {
                         /** @description user to recommend for (the original request) */
@@ -505,6 +565,10 @@ export interface operations {
                         };
                         /** @description add title, tags, language, lengthSeconds */
                         include_metadata?: boolean;
+                        /** @description add "because" to each recommendation: the 3 watched videos that contributed most to its score (implicit's explain) */
+                        explain?: boolean;
+                        /** @description answer the users most similar to user_id (cosine of user factors) instead of videos */
+                        similar_users?: boolean;
                     }[];
                 };
                 /**
@@ -533,12 +597,26 @@ export interface operations {
                             tags?: string[];
                             language?: string;
                             lengthSeconds?: number;
+                            /** @description with explain: watched videos and their share of the score, largest first (implicit's explain; the shares of all watched videos sum to the score of the exact user solve) */
+                            because?: {
+                                videoId: string;
+                                contribution: number;
+                            }[];
                         }[];
                         /**
-                         * @description present only when not the trained user factors
+                         * @description present only when not the trained factors: popular (fallback), fold-in (watched list), metadata (a video without interactions: shared tags and language)
                          * @enum {string}
                          */
-                        source?: "popular" | "fold-in";
+                        source?: "popular" | "fold-in" | "metadata";
+                    } | {
+                        /** @description echoes user_id */
+                        userId: string;
+                        /** @description the most similar users, best first, the user left out */
+                        similarUsers: {
+                            userId: string;
+                            /** @description cosine similarity of user factors */
+                            score: number;
+                        }[];
                     } | {
                         responses: ({
                             /** @description echoes user_id */
@@ -552,12 +630,26 @@ export interface operations {
                                 tags?: string[];
                                 language?: string;
                                 lengthSeconds?: number;
+                                /** @description with explain: watched videos and their share of the score, largest first (implicit's explain; the shares of all watched videos sum to the score of the exact user solve) */
+                                because?: {
+                                    videoId: string;
+                                    contribution: number;
+                                }[];
                             }[];
                             /**
-                             * @description present only when not the trained user factors
+                             * @description present only when not the trained factors: popular (fallback), fold-in (watched list), metadata (a video without interactions: shared tags and language)
                              * @enum {string}
                              */
-                            source?: "popular" | "fold-in";
+                            source?: "popular" | "fold-in" | "metadata";
+                        } | {
+                            /** @description echoes user_id */
+                            userId: string;
+                            /** @description the most similar users, best first, the user left out */
+                            similarUsers: {
+                                userId: string;
+                                /** @description cosine similarity of user factors */
+                                score: number;
+                            }[];
                         } | {
                             error: {
                                 /** @enum {string} */
@@ -726,6 +818,8 @@ export interface operations {
                 fallback?: string;
                 /** @description true to also return videos the user already watched */
                 keep_watched?: string;
+                /** @description true to add "because": the watched videos that contributed most */
+                explain?: string;
             };
             header?: never;
             path: {
@@ -754,12 +848,17 @@ export interface operations {
                             tags?: string[];
                             language?: string;
                             lengthSeconds?: number;
+                            /** @description with explain: watched videos and their share of the score, largest first (implicit's explain; the shares of all watched videos sum to the score of the exact user solve) */
+                            because?: {
+                                videoId: string;
+                                contribution: number;
+                            }[];
                         }[];
                         /**
-                         * @description present only when not the trained user factors
+                         * @description present only when not the trained factors: popular (fallback), fold-in (watched list), metadata (a video without interactions: shared tags and language)
                          * @enum {string}
                          */
-                        source?: "popular" | "fold-in";
+                        source?: "popular" | "fold-in" | "metadata";
                     };
                 };
             };
@@ -884,12 +983,17 @@ export interface operations {
                             tags?: string[];
                             language?: string;
                             lengthSeconds?: number;
+                            /** @description with explain: watched videos and their share of the score, largest first (implicit's explain; the shares of all watched videos sum to the score of the exact user solve) */
+                            because?: {
+                                videoId: string;
+                                contribution: number;
+                            }[];
                         }[];
                         /**
-                         * @description present only when not the trained user factors
+                         * @description present only when not the trained factors: popular (fallback), fold-in (watched list), metadata (a video without interactions: shared tags and language)
                          * @enum {string}
                          */
-                        source?: "popular" | "fold-in";
+                        source?: "popular" | "fold-in" | "metadata";
                     };
                 };
             };
@@ -913,6 +1017,117 @@ export interface operations {
                 };
             };
             /** @description Unknown video */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "INVALID_REQUEST" | "UNKNOWN_USER" | "UNKNOWN_VIDEO" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "NOT_ACCEPTABLE" | "MODEL_NOT_LOADED" | "ARTIFACT_INVALID" | "INPUT_INVALID" | "CONFIG_INVALID" | "INTERNAL";
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Unexpected failure; the body carries no internals, the log has the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "INVALID_REQUEST" | "UNKNOWN_USER" | "UNKNOWN_VIDEO" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "NOT_ACCEPTABLE" | "MODEL_NOT_LOADED" | "ARTIFACT_INVALID" | "INPUT_INVALID" | "CONFIG_INVALID" | "INTERNAL";
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description No model loaded yet (the message says why) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "INVALID_REQUEST" | "UNKNOWN_USER" | "UNKNOWN_VIDEO" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "NOT_ACCEPTABLE" | "MODEL_NOT_LOADED" | "ARTIFACT_INVALID" | "INPUT_INVALID" | "CONFIG_INVALID" | "INTERNAL";
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+    };
+    similarUsers: {
+        parameters: {
+            query?: {
+                /** @description how many users to return (default 5) */
+                k?: string;
+            };
+            header?: never;
+            path: {
+                /** @description user id */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description echoes user_id */
+                        userId: string;
+                        /** @description the most similar users, best first, the user left out */
+                        similarUsers: {
+                            userId: string;
+                            /** @description cosine similarity of user factors */
+                            score: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "INVALID_REQUEST" | "UNKNOWN_USER" | "UNKNOWN_VIDEO" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "NOT_ACCEPTABLE" | "MODEL_NOT_LOADED" | "ARTIFACT_INVALID" | "INPUT_INVALID" | "CONFIG_INVALID" | "INTERNAL";
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Unknown user */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -46,8 +46,8 @@ export function addQualityOptions(program: Command): Command {
         .choices(WEIGHTING_SCHEMES)
         .default('none'),
     )
-    .option('--bm25-k1 <x>', 'bm25 K1', String(BM25_DEFAULTS.k1))
-    .option('--bm25-b <x>', 'bm25 B', String(BM25_DEFAULTS.b))
+    .addOption(new Option('--bm25-k1 <x>', 'bm25 K1').default(BM25_DEFAULTS.k1))
+    .addOption(new Option('--bm25-b <x>', 'bm25 B').default(BM25_DEFAULTS.b))
     .addOption(
       new Option(
         '--split <kind>',
@@ -60,7 +60,7 @@ export function addQualityOptions(program: Command): Command {
       '--tune',
       'search factors, regularization, alpha, iterations and weighting on a validation split first',
     )
-    .option('--trials <n>', 'tuning budget: trials', String(TUNE_DEFAULTS.trials))
+    .addOption(new Option('--trials <n>', 'tuning budget: trials').default(TUNE_DEFAULTS.trials))
     .option('--tune-minutes <m>', `tuning budget: minutes (default ${TUNE_DEFAULTS.minutes})`)
     .addOption(
       new Option('--tune-metric <metric>', 'what the search maximises on the validation split, at k = 10')

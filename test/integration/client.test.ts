@@ -69,7 +69,8 @@ describe('Function: createRecommenderClient', () => {
 /** The README's Python client, pointed at `url`. */
 function readmePython(url: string): string {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const block = /```python\n([\s\S]*?)```/.exec(readme)?.[1];
+  // The client snippet under **Python** (the README has other Python, e.g. the PySpark job).
+  const block = /\*\*Python\*\*[\s\S]*?```python\n([\s\S]*?)```/.exec(readme)?.[1];
   if (block === undefined) throw new Error('README.md has no Python block');
   return block.replaceAll('http://localhost:8080', url);
 }

@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigInvalidError } from '../../src/core/errors.js';
 import { fetchVersion, openArtifactSource } from '../../src/store/index.js';
+import { TRAIN_DEFAULTS } from '../../training/cli-options.js';
 import { runTraining } from '../../training/pipeline.js';
 import { trainingEnvironment } from '../../training/sagemaker/environment.js';
 import {
@@ -80,7 +81,7 @@ describe('Function: runTrainingJob', () => {
       items: local.artifact.manifest.items.sha256,
       params: {
         factors: 8,
-        regularization: 0.01,
+        regularization: TRAIN_DEFAULTS.regularization,
         alpha: 1,
         iterations: 3,
         cgSteps: 3,

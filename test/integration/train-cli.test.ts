@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FetchedVersion, fetchVersion, openArtifactSource } from '../../src/store/index.js';
-import { DEFAULT_THREADS } from '../../training/cli-options.js';
+import { DEFAULT_THREADS, TRAIN_DEFAULTS } from '../../training/cli-options.js';
 import { buildInteractions } from '../../training/features.js';
 import { readEvents } from '../../training/read-events.js';
 import { splitHoldout, testSetDigest } from '../../training/split.js';
@@ -200,7 +200,9 @@ describe('CLI: npm run train', () => {
   it('prints help, numeric defaults as numbers', async () => {
     const run = await train(['--help']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/--factors <n> +latent factors \(default: 100\)/);
+    expect(run.stdout).toMatch(
+      new RegExp(`--factors <n> +latent factors \\(default: ${TRAIN_DEFAULTS.factors}\\)`),
+    );
     expect(run.stdout).toContain('(default: 0.01)');
     expect(run.stdout).not.toMatch(/default: "\d/);
     for (const option of [
