@@ -41,11 +41,15 @@ export function threadCount(config: Pick<Config, 'workers'>): number {
   return reusePortSupported() ? wanted : 1;
 }
 
-/** Ends the process for a problem an operator must fix: one line, exit code 1. */
+/**
+ * Ends the process for a problem an operator must fix: one line, exit code 1, named for the command
+ * that was running (`train` or `serve`).
+ */
 export function die(error: unknown): never {
   const known = error instanceof FatalError || error instanceof RecommenderError;
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`serve: ${known ? '' : 'unexpected error: '}${message}\n`);
+  const command = process.argv[2] === 'train' ? 'train' : 'serve';
+  process.stderr.write(`${command}: ${known ? '' : 'unexpected error: '}${message}\n`);
   process.exit(1);
 }
 

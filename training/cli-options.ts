@@ -3,12 +3,12 @@
  * values and turns them into {@link TrainingOptions}. Every default lives here.
  * @module
  */
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
+import packageJson from '../package.json' with { type: 'json' };
 import { ALS_DEFAULTS } from '../src/als/index.js';
 import { ConfigInvalidError } from '../src/core/errors.js';
 import { DEFAULT_MAX_BAD_FRACTION } from './bad-rows.js';
@@ -96,10 +96,8 @@ const rawSchema = z.object({
 /** Keeps an option's text as typed (zod validates it); its default stays a number, so --help shows it as one. */
 const asGiven = (value: string): string | number => value;
 
-/** The project's version, for --version. */
-const VERSION = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+/** The project's version, for --version (imported, so a bundle carries it without package.json beside it). */
+const VERSION: string = packageJson.version;
 
 /** Builds the commander program (without an action): names, help texts and defaults. */
 export function buildProgram(): Command {

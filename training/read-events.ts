@@ -144,7 +144,8 @@ export async function readEvents(file: string, options: ReadEventsOptions = {}):
   const rules: RowRules = {
     weights: options.weights === undefined ? undefined : new Map(Object.entries(options.weights)),
     format: layout.timestampFormat ?? 'datetime',
-    nameParts: parts.length > 1,
+    // Name the part whenever the input is more than the one file named on the command line.
+    nameParts: parts.length > 1 || parts[0]?.name !== file,
   };
   const sink: EventSink = {
     users: new IdDictionary(),

@@ -241,7 +241,7 @@ export async function readVideos(
   const parts = await listInputParts(file, options);
   const reads: { relative: string; read: PartRead }[] = [];
   for (const part of parts) {
-    const place = parts.length > 1 ? { file: part.name } : undefined;
+    const place = parts.length > 1 || part.name !== file ? { file: part.name } : undefined;
     const read =
       part.format === 'parquet'
         ? await readParquetVideos(part, separator, videos, bad, place)

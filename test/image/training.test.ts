@@ -159,7 +159,7 @@ describe('Image: `IMAGE train` (the SageMaker training contract)', () => {
     expect({ code: rows.code, failure: await readFile(join(badRows, 'output', 'failure'), 'utf8') }).toEqual({
       code: 1,
       failure:
-        'Too many bad rows (limit 1%). /opt/ml/input/data/training: 1 of 2 rows bad (50%): bad-value 1 | line 3: part-00000.csv: value "lots" is not a non-negative number | u2,v2,watch,lots,US,2026-11-30 10:00:00\n',
+        'Too many bad rows (limit 1%). /opt/ml/input/data/training: 1 of 2 rows bad (50%): bad-value 1 | /opt/ml/input/data/training/part-00000.csv line 3: value "lots" is not a non-negative number | u2,v2,watch,lots,US,2026-11-30 10:00:00\n',
     });
     expect(rows.log).toContain('train: error: Too many bad rows');
     expect({
