@@ -1,10 +1,11 @@
 /**
  * Parquet files for tests, written by a real Parquet writer (hyparquet-writer): event parts, video
- * parts and Spark's exact ALS factor schema.
+ * parts and Spark's exact ALS factor schema; and read back with the reader training uses (hyparquet).
  * @module
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { type FileMetaData, parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { type ColumnSource, parquetWriteBuffer } from 'hyparquet-writer';
 
 /** Columns and writer options for {@link writeParquet}. */
@@ -39,4 +40,26 @@ export function writeParquet(path: string, spec: ParquetSpec): void {
 export function writeText(path: string, text: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, text);
+}
+
+/** One row of an export part, as hyparquet reads it. */
+export interface ExportRow {
+  user_id: string;
+  rank: number;
+  video_id: string;
+  score: number;
+}
+
+function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+/** Every row of a Parquet file, read by hyparquet. */
+export async function readParquetRows(bytes: Uint8Array): Promise<Record<string, unknown>[]> {
+  return parquetReadObjects({ file: arrayBufferOf(bytes) });
+}
+
+/** The footer of a Parquet file, read by hyparquet. */
+export function readParquetMetadata(bytes: Uint8Array): FileMetaData {
+  return parquetMetadata(arrayBufferOf(bytes));
 }

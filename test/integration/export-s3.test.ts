@@ -3,16 +3,19 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
+  ListObjectsV2Command,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeModel } from '../../src/artifact/index.js';
+import { ConfigInvalidError } from '../../src/core/errors.js';
 import { handleFromArtifact, openModel } from '../../src/serving/index.js';
 import { publishModel } from '../../src/store/publish.js';
 import { exportRecommendations } from '../../training/export.js';
 import { clusteredModel } from '../helpers/clustered-model.js';
 import { FIXTURE_PARAMS } from '../helpers/fixture-model.js';
 import { type Moto, startMoto } from '../helpers/moto.js';
+import { readParquetRows } from '../helpers/parquet.js';
 import { motoClient, recordCalls } from '../helpers/s3-spy.js';
 
 const MiB = 1024 * 1024;
@@ -102,5 +105,88 @@ describe('Function: exportRecommendations (S3 emulator)', () => {
     await expect(s3.send(new HeadObjectCommand({ Bucket: 'exports', Key: key }))).rejects.toThrow();
     const pending = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'exports', Prefix: 'broken/' }));
     expect(pending.Uploads ?? []).toEqual([]);
+  });
+
+  it('writes a Parquet data set of bounded parts to S3, _SUCCESS last, equal to the JSON Lines export', async () => {
+    // Prepare
+    const client = motoClient();
+    const calls = recordCalls(client);
+    const options = {
+      model: 's3://models/rec',
+      destination: 's3://exports/parquet/',
+      k: 50,
+      forcePathStyle: true,
+      output: { s3: client, partSize: 5 * MiB },
+    };
+    const jsonl = await exportRecommendations(options);
+    calls.length = 0;
+
+    // Act
+    const result = await exportRecommendations({ ...options, format: 'parquet', partUsers: 1500 });
+
+    // Assess
+    const prefix = `parquet/recommendations-${artifact.manifest.version}-k50`;
+    expect(result).toMatchObject({ uri: `s3://exports/${prefix}`, users: 4000, rows: 200_000, parts: 3 });
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'exports', Prefix: `${prefix}/` }));
+    const keys = (listed.Contents ?? []).map((o) => o.Key);
+    expect(keys).toEqual(
+      ['_SUCCESS', 'part-00000.parquet', 'part-00001.parquet', 'part-00002.parquet'].map(
+        (n) => `${prefix}/${n}`,
+      ),
+    );
+    const writes = calls.filter(
+      (c) => c.command === 'PutObjectCommand' || c.command === 'CompleteMultipartUploadCommand',
+    );
+    expect(writes.at(-1)?.key).toBe(`${prefix}/_SUCCESS`);
+    // Each part (well under the 5 MiB part size) is one PutObject, no multipart upload.
+    expect(writes.map((c) => c.command)).toEqual(Array(4).fill('PutObjectCommand'));
+    const rows: Record<string, unknown>[] = [];
+    for (const key of keys.slice(1)) {
+      const object = await s3.send(new GetObjectCommand({ Bucket: 'exports', Key: key }));
+      expect(object.ContentType).toBe('application/vnd.apache.parquet');
+      rows.push(...(await readParquetRows((await object.Body?.transformToByteArray()) ?? new Uint8Array())));
+    }
+    const text = await (
+      await s3.send(new GetObjectCommand({ Bucket: 'exports', Key: jsonl.uri.slice('s3://exports/'.length) }))
+    ).Body?.transformToString();
+    const expected = (text ?? '')
+      .trimEnd()
+      .split('\n')
+      .flatMap((line) => {
+        const parsed = JSON.parse(line) as {
+          userId: string;
+          recommendations: { videoId: string; score: number }[];
+        };
+        return parsed.recommendations.map((r, i) => ({
+          user_id: parsed.userId,
+          rank: i + 1,
+          video_id: r.videoId,
+          score: r.score,
+        }));
+      });
+    expect(rows).toHaveLength(200_000);
+    expect(rows).toEqual(expected);
+  });
+
+  it('refuses an S3 prefix that already holds a data set', async () => {
+    // Prepare
+    const options = {
+      model: 's3://models/rec',
+      destination: 's3://exports/again',
+      k: 2,
+      format: 'parquet' as const,
+      forcePathStyle: true,
+      output: { s3: motoClient() },
+    };
+    await exportRecommendations(options);
+
+    // Act
+    const failure = await exportRecommendations(options).catch((error: unknown) => error);
+
+    // Assess
+    expect(failure).toBeInstanceOf(ConfigInvalidError);
+    expect(String(failure)).toContain(
+      `s3://exports/again/recommendations-${artifact.manifest.version}-k2 already holds files`,
+    );
   });
 });
