@@ -5,9 +5,9 @@
  * @module
  */
 
-import { ConfigInvalidError } from '../src/core/errors.js';
 import { loadConfig } from '../src/serving/index.js';
 import { buildProgram, parseCliOptions } from './cli-options.js';
+import { parseArgs, reportFailure, runCommand } from './command.js';
 import { runTraining } from './pipeline.js';
 import { createCliReporter } from './progress.js';
 import { defaultCommandDeps, runSageMakerCommand } from './sagemaker/command.js';
@@ -16,13 +16,8 @@ import { addSageMakerOptions } from './sagemaker/submit-options.js';
 /** Runs the CLI on `argv` (as in `process.argv`) and resolves to the exit code. */
 async function main(argv: readonly string[]): Promise<number> {
   const program = addSageMakerOptions(buildProgram()).exitOverride();
-  try {
-    program.parse([...argv]);
-  } catch (error) {
-    // commander has already printed its message (or the help text).
-    const code = (error as { exitCode?: number }).exitCode;
-    return code === 0 ? 0 : 2;
-  }
+  const parsed = parseArgs(program, argv);
+  if (parsed !== undefined) return parsed;
   try {
     // The one S3 setting the SDK reads from no variable (path-style, for emulators), validated with the rest.
     const forcePathStyle = loadConfig(process.env).s3ForcePathStyle;
@@ -35,18 +30,8 @@ async function main(argv: readonly string[]): Promise<number> {
     await runTraining({ ...training, forcePathStyle }, reporter);
     return 0;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`train: error: ${message}\n`);
-    return error instanceof ConfigInvalidError ? 2 : 1;
+    return reportFailure('train', error);
   }
 }
 
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`train: error: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runCommand('train', main);

@@ -12,7 +12,7 @@ import { createGzip } from 'node:zlib';
 import { SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import { pointerFor } from '../src/artifact/index.js';
-import { ConfigInvalidError, InputInvalidError, RecommenderError } from '../src/core/errors.js';
+import { ConfigInvalidError, InputInvalidError } from '../src/core/errors.js';
 import { DEFAULT_MAX_K } from '../src/core/limits.js';
 import type { Recommender, UserRecommendations } from '../src/recommender/index.js';
 import { loadConfig, loadHandle, openModel } from '../src/serving/index.js';
@@ -22,6 +22,7 @@ import {
   openArtifactSource,
   openOutput,
 } from '../src/store/index.js';
+import { runCommand } from './command.js';
 import { checkDatasetFree, datasetUri, openParquetDataset } from './export-parquet.js';
 
 /** The output formats. */
@@ -380,16 +381,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-if (process.argv[1]?.endsWith('export.ts')) {
-  main(process.argv).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      const message =
-        error instanceof RecommenderError || error instanceof Error ? error.message : String(error);
-      process.stderr.write(`export: error: ${message}\n`);
-      process.exitCode = error instanceof ConfigInvalidError ? 2 : 1;
-    },
-  );
-}
+if (process.argv[1]?.endsWith('export.ts')) runCommand('export', main);

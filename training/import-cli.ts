@@ -8,6 +8,7 @@
 import { ConfigInvalidError } from '../src/core/errors.js';
 import { loadConfig } from '../src/serving/index.js';
 import { buildProgram, parseCliOptions } from './cli-options.js';
+import { parseArgs, reportFailure, runCommand } from './command.js';
 import { createCliReporter } from './progress.js';
 import { runSparkImport } from './spark-import.js';
 
@@ -30,12 +31,8 @@ function buildImportProgram(): ReturnType<typeof buildProgram> {
 
 async function main(argv: readonly string[]): Promise<number> {
   const program = buildImportProgram().exitOverride();
-  try {
-    program.parse([...argv]);
-  } catch (error) {
-    const code = (error as { exitCode?: number }).exitCode;
-    return code === 0 ? 0 : 2;
-  }
+  const parsed = parseArgs(program, argv);
+  if (parsed !== undefined) return parsed;
   try {
     const values = program.opts();
     if (values.interactions === undefined)
@@ -51,18 +48,8 @@ async function main(argv: readonly string[]): Promise<number> {
     await runSparkImport(options, createCliReporter(cli.quiet));
     return 0;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`import: error: ${message}\n`);
-    return error instanceof ConfigInvalidError ? 2 : 1;
+    return reportFailure('import', error);
   }
 }
 
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`import: error: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runCommand('import', main);
